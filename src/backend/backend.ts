@@ -1,0 +1,197 @@
+/**
+ * The Backend interface: the small set of kernels every compute backend implements.
+ *
+ * Backends work on plain typed arrays and shape descriptors; they know nothing of tensors or autograd.
+ * Inputs to GEMM, convolution and pooling are contiguous row-major buffers addressed by an offset;
+ * elementwise and reduction kernels take explicit strides so that views need no copy.
+ */
+
+/** Floating-point storage a kernel can compute in. */
+export type FloatArray = Float32Array | Float64Array;
+
+/** Any storage a tensor may have. */
+export type NumericArray = Float32Array | Float64Array | Int32Array | Int8Array | Uint8Array;
+
+/** Arguments of `C = alpha · op(A) · op(B) + beta · C`, with op(X) = X or Xᵀ; all row-major. */
+export interface GemmArgs {
+  /** Rows of op(A) and of C. */
+  m: number;
+  /** Columns of op(B) and of C. */
+  n: number;
+  /** Columns of op(A) = rows of op(B). */
+  k: number;
+  a: FloatArray;
+  aOffset: number;
+  /** Row stride of A as stored (k when A is m×k and not transposed, m when transposed). */
+  lda: number;
+  transA: boolean;
+  b: FloatArray;
+  bOffset: number;
+  /** Row stride of B as stored. */
+  ldb: number;
+  transB: boolean;
+  c: FloatArray;
+  cOffset: number;
+  ldc: number;
+  alpha: number;
+  /** 0 overwrites C (its old contents, even NaN, are ignored); 1 accumulates into it. */
+  beta: number;
+}
+
+/**
+ * A right-hand GEMM operand packed once into the layout a backend's micro-kernel prefers, so weights that
+ * do not change between calls are not re-packed.
+ */
+export interface PackedMatrix {
+  readonly backend: string;
+  /** Rows of op(B). */
+  readonly k: number;
+  /** Columns of op(B). */
+  readonly n: number;
+}
+
+/** `C = alpha · op(A) · B + beta · C` where B was packed by {@link Backend.packB}. */
+export type PackedGemmArgs = Omit<GemmArgs, 'b' | 'bOffset' | 'ldb' | 'transB' | 'n' | 'k'> & {
+  b: PackedMatrix;
+};
+
+/**
+ * Geometry of a 2-D convolution over NCHW input and [outChannels, inChannels / groups, kernelH, kernelW]
+ * weights. The caller resolves padding modes and output sizes; padding may be asymmetric ('same' with an
+ * even kernel pads more at the bottom/right), so only the top/left padding is given and the output size
+ * bounds the rest.
+ */
+export interface Conv2dGeometry {
+  batch: number;
+  inChannels: number;
+  inH: number;
+  inW: number;
+  outChannels: number;
+  kernelH: number;
+  kernelW: number;
+  strideH: number;
+  strideW: number;
+  padTop: number;
+  padLeft: number;
+  dilationH: number;
+  dilationW: number;
+  groups: number;
+  outH: number;
+  outW: number;
+}
+
+/** Geometry of a 2-D pooling window over NCHW input (padding is symmetric, as in PyTorch). */
+export interface Pool2dGeometry {
+  batch: number;
+  channels: number;
+  inH: number;
+  inW: number;
+  kernelH: number;
+  kernelW: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+  outH: number;
+  outW: number;
+}
+
+/** Unary elementwise kernels. Parameterized ones read `alpha` / `beta` (documented per name). */
+export type UnaryOp =
+  | 'neg'
+  | 'exp'
+  | 'log'
+  | 'sqrt'
+  | 'rsqrt'
+  | 'abs'
+  | 'sign'
+  | 'relu'
+  /** alpha: negative slope */
+  | 'leakyRelu'
+  /** alpha: scale of the negative part */
+  | 'elu'
+  /** exact GELU, x · Φ(x) */
+  | 'gelu'
+  | 'erf'
+  | 'sigmoid'
+  | 'tanh'
+  | 'softplus'
+  /** alpha: lower bound, beta: upper bound (either may be ±Infinity) */
+  | 'clamp'
+  /** alpha: exponent */
+  | 'powScalar'
+  | 'square'
+  | 'reciprocal';
+
+/** Binary elementwise kernels; comparisons write 1 or 0. */
+export type BinaryOp =
+  | 'add'
+  | 'sub'
+  | 'mul'
+  | 'div'
+  | 'pow'
+  | 'maximum'
+  | 'minimum'
+  | 'eq'
+  | 'ne'
+  | 'lt'
+  | 'le'
+  | 'gt'
+  | 'ge';
+
+/** Reduction kernels. `argmax`/`argmin` write the index of the first extreme along the reduced extent. */
+export type ReduceOp = 'sum' | 'max' | 'min' | 'argmax' | 'argmin';
+
+/** A strided view of a buffer: element (i0, i1, …) lives at `offset + Σ i_d · strides[d]`. */
+export interface StridedView {
+  data: NumericArray;
+  offset: number;
+  /** One stride per output dimension; 0 for a broadcast dimension. */
+  strides: readonly number[];
+}
+
+/** Kernels a compute backend provides. The `js` backend implements all of them and is the test oracle. */
+export interface Backend {
+  /** Short name used by `KILN_BACKEND` and `kiln env`. */
+  readonly name: string;
+
+  /** Dense GEMM. */
+  gemm(args: GemmArgs): void;
+  /** Packs op(B) (k×n) once for repeated {@link Backend.gemmPacked} calls. */
+  packB(b: FloatArray, bOffset: number, ldb: number, transB: boolean, k: number, n: number): PackedMatrix;
+  /** GEMM with a right-hand side packed by this backend's {@link Backend.packB}. */
+  gemmPacked(args: PackedGemmArgs): void;
+
+  /** out[N, Cout, outH, outW] = conv(x[N, Cin, H, W], w) (+ bias[Cout] when given). Overwrites out. */
+  conv2d(g: Conv2dGeometry, x: FloatArray, w: FloatArray, bias: FloatArray | null, out: FloatArray): void;
+  /** dx[N, Cin, H, W] = ∂out/∂x ᵀ · dy. Overwrites dx. */
+  conv2dBackwardInput(g: Conv2dGeometry, dy: FloatArray, w: FloatArray, dx: FloatArray): void;
+  /** dw[Cout, Cin/groups, kH, kW] = ∂out/∂w ᵀ · dy. Overwrites dw. */
+  conv2dBackwardWeight(g: Conv2dGeometry, x: FloatArray, dy: FloatArray, dw: FloatArray): void;
+
+  /**
+   * Max pooling. Writes the maximum of each window to `out` and, in `argmax`, the index of that element
+   * within its input plane (h · inW + w); padding never wins. NaN propagates (it is the maximum).
+   */
+  maxPool2d(g: Pool2dGeometry, x: FloatArray, out: FloatArray, argmax: Int32Array): void;
+  /** Routes each dy element to the input position recorded in argmax; overwrites dx. */
+  maxPool2dBackward(g: Pool2dGeometry, dy: FloatArray, argmax: Int32Array, dx: FloatArray): void;
+  /** Average pooling; `countIncludePad` divides by the full window size (PyTorch's default) or by the valid part. */
+  avgPool2d(g: Pool2dGeometry, countIncludePad: boolean, x: FloatArray, out: FloatArray): void;
+  /** Gradient of {@link Backend.avgPool2d}; overwrites dx. */
+  avgPool2dBackward(g: Pool2dGeometry, countIncludePad: boolean, dy: FloatArray, dx: FloatArray): void;
+
+  /** out[i] = op(x[i]) for a strided x over `shape`, written contiguously. */
+  unary(op: UnaryOp, x: StridedView, shape: readonly number[], out: NumericArray, alpha?: number, beta?: number): void;
+  /** out = cond ? a : b over `shape` (the broadcast shape), written contiguously; cond holds 0/1. */
+  where(cond: StridedView, a: StridedView, b: StridedView, shape: readonly number[], out: NumericArray): void;
+  /** Copies a strided source over `shape` into a strided destination (views to views, no allocation). */
+  copy(src: StridedView, shape: readonly number[], dst: StridedView): void;
+  /** out = op(a, b) over `shape` (the broadcast shape), written contiguously. */
+  binary(op: BinaryOp, a: StridedView, b: StridedView, shape: readonly number[], out: NumericArray): void;
+  /**
+   * Reduces a strided x of `shape` over the dimensions flagged in `reduced`, writing the kept dimensions
+   * contiguously in order to out.
+   */
+  reduce(op: ReduceOp, x: StridedView, shape: readonly number[], reduced: readonly boolean[], out: NumericArray): void;
+}

@@ -1,0 +1,26 @@
+import type { Backend } from '../backend.js';
+import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './conv2d.js';
+import { binary, copy, unary, where } from './elementwise.js';
+import { gemm, gemmPacked, packB } from './gemm.js';
+import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool2d.js';
+import { reduce } from './reduce.js';
+
+/** The plain TypeScript backend: runs everywhere, and is the oracle every other backend is tested against. */
+export const jsBackend: Backend = {
+  name: 'js',
+  gemm,
+  packB,
+  gemmPacked,
+  conv2d,
+  conv2dBackwardInput,
+  conv2dBackwardWeight,
+  maxPool2d,
+  maxPool2dBackward,
+  avgPool2d,
+  avgPool2dBackward,
+  unary,
+  binary,
+  where,
+  copy,
+  reduce,
+};

@@ -1,0 +1,40 @@
+/**
+ * Kiln: train, shrink and serve neural networks in TypeScript.
+ *
+ * Tensors with tape autograd on pluggable compute backends (`js` reference today).
+ * @packageDocumentation
+ */
+import './autograd/tensor-backward.js';
+import './ops/tensor-methods.js';
+
+export * from './errors.js';
+export { Tensor, type GradFn, type NestedArray } from './tensor/tensor.js';
+export { type DType, DTYPES, isFloat, promoteTypes } from './tensor/dtype.js';
+export { type Shape, broadcastShapes, sizeOf } from './tensor/shape.js';
+export { Generator, type GeneratorState, defaultGenerator, manualSeed } from './tensor/random.js';
+export * from './tensor/creation.js';
+
+export { noGrad, enableGrad, isGradEnabled } from './autograd/grad-mode.js';
+export { backward, type BackwardOptions } from './autograd/backward.js';
+
+export { add, sub, mul, div, pow, maximum, minimum } from './ops/arithmetic.js';
+export { neg, exp, log, sqrt, rsqrt, abs, sign, square, reciprocal, clamp } from './ops/unary-math.js';
+export { eq, ne, lt, le, gt, ge, where } from './ops/compare.js';
+export { relu, leakyRelu, elu, gelu, sigmoid, tanh, softplus, softmax, logSoftmax } from './ops/activations.js';
+export {
+  sum, mean, max, min, argmax, argmin, variance, std, logSumExp,
+  type Axes, type ReduceOptions, type VarianceOptions,
+} from './ops/reduce.js';
+export { matmul } from './ops/matmul.js';
+export { conv2d, type Conv2dOptions, type Size2d } from './ops/conv.js';
+export { maxPool2d, avgPool2d, globalAvgPool2d, type Pool2dOptions, type AvgPool2dOptions } from './ops/pool.js';
+export { reshape, flatten, squeeze, unsqueeze, permute, transpose, expand, contiguous, toType } from './ops/shape.js';
+export { concat, stack, split } from './ops/join.js';
+export { slice, pad, gather, indexSelect, oneHot, type SliceEntry } from './ops/indexing.js';
+export { dropout, type DropoutOptions } from './ops/dropout.js';
+export { batchNorm, type BatchNormOptions } from './ops/batch-norm.js';
+export { softmaxCrossEntropy, type Reduction } from './ops/softmax-cross-entropy.js';
+export type { TensorLike } from './ops/primitives.js';
+
+export type { Backend } from './backend/backend.js';
+export { getBackend, setBackend, availableBackends, backendChoice } from './backend/registry.js';

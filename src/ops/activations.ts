@@ -1,0 +1,77 @@
+import { noGrad } from '../autograd/grad-mode.js';
+import { record } from '../autograd/graph.js';
+import { normalizeAxis } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { binaryKernel, reduceKernel, unaryKernel, whereKernel } from './primitives.js';
+import { logSumExp } from './reduce.js';
+import { sub } from './arithmetic.js';
+import { exp } from './unary-math.js';
+
+/** max(x, 0); the gradient at 0 is 0, as in PyTorch. */
+export function relu(x: Tensor): Tensor {
+  return record('relu', [x], unaryKernel('relu', x), (g) => [whereKernel(binaryKernel('gt', x, 0), g, 0)]);
+}
+
+/** x for x > 0, negativeSlope · x otherwise. */
+export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+  return record('leakyRelu', [x], unaryKernel('leakyRelu', x, negativeSlope), (g) => [
+    whereKernel(binaryKernel('gt', x, 0), g, binaryKernel('mul', g, negativeSlope)),
+  ]);
+}
+
+/** x for x > 0, alpha · (eˣ − 1) otherwise. */
+export function elu(x: Tensor, alpha = 1): Tensor {
+  const out = unaryKernel('elu', x, alpha);
+  // For x ≤ 0, d/dx = alpha · eˣ = out + alpha.
+  return record('elu', [x], out, (g) => [
+    whereKernel(binaryKernel('gt', x, 0), g, binaryKernel('mul', g, binaryKernel('add', out, alpha))),
+  ]);
+}
+
+/** Exact GELU, x · Φ(x) with Φ the standard normal CDF. */
+export function gelu(x: Tensor): Tensor {
+  return record('gelu', [x], unaryKernel('gelu', x), (g) => {
+    // d/dx = Φ(x) + x · φ(x)
+    const cdf = binaryKernel('mul', binaryKernel('add', unaryKernel('erf', binaryKernel('mul', x, Math.SQRT1_2)), 1), 0.5);
+    const pdf = binaryKernel('mul', unaryKernel('exp', binaryKernel('mul', unaryKernel('square', x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
+    return [binaryKernel('mul', g, binaryKernel('add', cdf, binaryKernel('mul', x, pdf)))];
+  });
+}
+
+/** 1 / (1 + e⁻ˣ), stable for large |x|. */
+export function sigmoid(x: Tensor): Tensor {
+  const out = unaryKernel('sigmoid', x);
+  return record('sigmoid', [x], out, (g) => [binaryKernel('mul', g, binaryKernel('mul', out, binaryKernel('sub', 1, out)))]);
+}
+
+/** Hyperbolic tangent. */
+export function tanh(x: Tensor): Tensor {
+  const out = unaryKernel('tanh', x);
+  return record('tanh', [x], out, (g) => [binaryKernel('mul', g, binaryKernel('sub', 1, unaryKernel('square', out)))]);
+}
+
+/** log(1 + eˣ), stable for large |x|. */
+export function softplus(x: Tensor): Tensor {
+  return record('softplus', [x], unaryKernel('softplus', x), (g) => [binaryKernel('mul', g, unaryKernel('sigmoid', x))]);
+}
+
+/** log softmax(x) along `axis`, computed as x − logSumExp(x) so it never overflows. */
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  const a = normalizeAxis(axis, x.ndim, 'logSoftmax');
+  const out = noGrad(() => sub(x, logSumExp(x, a, { keepDim: true })));
+  // d/dx: g − softmax · Σ g
+  return record('logSoftmax', [x], out, (g) => [
+    binaryKernel('sub', g, binaryKernel('mul', unaryKernel('exp', out), reduceKernel('sum', g, x.shape.map((_, d) => d === a), true))),
+  ]);
+}
+
+/** softmax(x) along `axis`: exp(x − logSumExp(x)), stable for large values. */
+export function softmax(x: Tensor, axis = -1): Tensor {
+  const a = normalizeAxis(axis, x.ndim, 'softmax');
+  const out = noGrad(() => exp(sub(x, logSumExp(x, a, { keepDim: true }))));
+  // d/dx: (g − Σ g·s) · s
+  return record('softmax', [x], out, (g) => {
+    const dot = reduceKernel('sum', binaryKernel('mul', g, out), x.shape.map((_, d) => d === a), true);
+    return [binaryKernel('mul', binaryKernel('sub', g, dot), out)];
+  });
+}
