@@ -12,7 +12,7 @@ export type FloatArray = Float32Array | Float64Array;
 /** Any storage a tensor may have. */
 export type NumericArray = Float32Array | Float64Array | Int32Array | Int8Array | Uint8Array;
 
-/** Arguments of `C = alpha · op(A) · op(B) + beta · C`, with op(X) = X or Xᵀ; all row-major. */
+/** Arguments of `C = alpha · op(A) · op(B) + beta · C`, with op(X) = X or Xᵀ; all row-major; C must not overlap A or B. */
 export interface GemmArgs {
   /** Rows of op(A) and of C. */
   m: number;
@@ -33,6 +33,7 @@ export interface GemmArgs {
   c: FloatArray;
   cOffset: number;
   ldc: number;
+  /** As in BLAS, alpha = 0 (or k = 0) reduces to C = beta · C without reading A or B. */
   alpha: number;
   /** 0 overwrites C (its old contents, even NaN, are ignored); 1 accumulates into it. */
   beta: number;
@@ -59,7 +60,7 @@ export type PackedGemmArgs = Omit<GemmArgs, 'b' | 'bOffset' | 'ldb' | 'transB' |
  * Geometry of a 2-D convolution over NCHW input and [outChannels, inChannels / groups, kernelH, kernelW]
  * weights. The caller resolves padding modes and output sizes; padding may be asymmetric ('same' with an
  * even kernel pads more at the bottom/right), so only the top/left padding is given and the output size
- * bounds the rest.
+ * bounds the rest (an output smaller than the padded input simply leaves the last rows/columns unused).
  */
 export interface Conv2dGeometry {
   batch: number;
@@ -171,12 +172,16 @@ export interface Backend {
 
   /**
    * Max pooling. Writes the maximum of each window to `out` and, in `argmax`, the index of that element
-   * within its input plane (h · inW + w); padding never wins. NaN propagates (it is the maximum).
+   * within its input plane (h · inW + w); padding never wins. NaN propagates (it is the maximum). Callers
+   * keep padding ≤ kernel / 2, so every window holds at least one input element.
    */
   maxPool2d(g: Pool2dGeometry, x: FloatArray, out: FloatArray, argmax: Int32Array): void;
   /** Routes each dy element to the input position recorded in argmax; overwrites dx. */
   maxPool2dBackward(g: Pool2dGeometry, dy: FloatArray, argmax: Int32Array, dx: FloatArray): void;
-  /** Average pooling; `countIncludePad` divides by the full window size (PyTorch's default) or by the valid part. */
+  /**
+   * Average pooling. With `countIncludePad` (PyTorch's default) the divisor is the window clipped to the
+   * padded input (end = min(start + kernel, in + pad)); without it, the number of real input elements.
+   */
   avgPool2d(g: Pool2dGeometry, countIncludePad: boolean, x: FloatArray, out: FloatArray): void;
   /** Gradient of {@link Backend.avgPool2d}; overwrites dx. */
   avgPool2dBackward(g: Pool2dGeometry, countIncludePad: boolean, dy: FloatArray, dx: FloatArray): void;
