@@ -14,10 +14,20 @@ export function formatTensor(t: Tensor): string {
   const flat = t.contiguousData();
   const summarize = t.size > SUMMARIZE_ABOVE;
   const float = isFloat(t.dtype);
-  const allIntegral = float && Array.prototype.every.call(flat, (v: number) => Number.isInteger(v) || !Number.isFinite(v));
-  // One notation for every value, as PyTorch does: scientific when the magnitudes call for it.
-  const magnitudes = Array.prototype.filter.call(flat, (v: number) => Number.isFinite(v) && v !== 0).map(Math.abs) as number[];
-  const scientific = magnitudes.length > 0 && (Math.max(...magnitudes) >= 1e5 || Math.min(...magnitudes) < 1e-4);
+  // One notation for every value, as PyTorch does: scientific when the magnitudes call for it. A loop, not
+  // Math.max(...values): spreading a large tensor's values overflows the call stack.
+  let largest = 0;
+  let smallest = Infinity;
+  for (let i = 0; i < flat.length; i++) {
+    const m = Math.abs(flat[i]!);
+    if (!Number.isFinite(m) || m === 0) continue;
+    if (m > largest) largest = m;
+    if (m < smallest) smallest = m;
+  }
+  const scientific = largest > 0 && (largest >= 1e5 || smallest < 1e-4);
+  // Whole numbers print as `3.` unless too large for that to stay readable (PyTorch's 1e8 threshold).
+  const allIntegral =
+    float && largest < 1e8 && Array.prototype.every.call(flat, (v: number) => Number.isInteger(v) || !Number.isFinite(v));
   const formatValue = (v: number): string => {
     if (!float || !Number.isFinite(v)) return String(v);
     if (allIntegral) return `${v}.`;

@@ -122,11 +122,14 @@ export class Tensor {
   }
 
   /**
-   * The elements in row-major order. Returns the storage itself when it already is exactly that (treat it
-   * as read-only), otherwise a packed copy. Kernels use this to get contiguous input cheaply.
+   * The elements in row-major order. Returns the storage itself (or a subarray of it) when it already is
+   * laid out that way — treat it as read-only — otherwise a packed copy. Kernels use this to get contiguous input cheaply.
    */
   contiguousData(): NumericArray {
-    if (this.isContiguous() && this.offset === 0 && this.data.length === this.size) return this.data;
+    if (this.isContiguous()) {
+      const whole = this.offset === 0 && this.data.length === this.size;
+      return whole ? this.data : this.data.subarray(this.offset, this.offset + this.size);
+    }
     const out = allocate(this.dtype, this.size);
     getBackend().copy(this.view(), this.shape, { data: out, offset: 0, strides: contiguousStrides(this.shape) });
     return out;
@@ -135,7 +138,7 @@ export class Tensor {
   /** A fresh row-major copy of the elements, safe to modify. */
   toTypedArray(): NumericArray {
     const data = this.contiguousData();
-    return data === this.data ? data.slice() : data;
+    return data.buffer === this.data.buffer ? data.slice() : data;
   }
 
   /** The elements as (nested) JavaScript arrays; a scalar gives a number. */

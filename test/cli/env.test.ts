@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+
+const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+
+function kiln(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+test('kiln env reports versions, CPU features and the chosen backend', () => {
+  const { code, stdout } = kiln(['env']);
+  assert.equal(code, 0);
+  for (const label of ['Kiln', 'Node.js', 'CPU', 'Cores', 'AVX2 + FMA', 'AVX-512', 'VNNI (int8)', 'AMX (int8)', 'Backend in use']) {
+    assert.match(stdout, new RegExp(`^${label.replace(/[+()]/g, '\\$&')}\\s`, 'm'));
+  }
+  assert.match(stdout, /Backend in use\s+js — /);
+});
+
+test('kiln env --json is machine-readable and names the reason for the backend', () => {
+  const { code, stdout } = kiln(['env', '--json'], { KILN_BACKEND: 'js' });
+  assert.equal(code, 0);
+  const report = JSON.parse(stdout) as { node: string; backend: string; reason: string; backends: string[]; cpu: { cores: number } };
+  assert.equal(report.node, process.version);
+  assert.equal(report.backend, 'js');
+  assert.equal(report.reason, 'KILN_BACKEND=js');
+  assert.ok(report.backends.includes('js'));
+  assert.ok(report.cpu.cores >= 1);
+});
+
+test('an unknown backend is one clear line and a non-zero exit', () => {
+  const { code, stderr } = kiln(['env'], { KILN_BACKEND: 'bogus' });
+  assert.equal(code, 1);
+  assert.equal(stderr.trim().split('\n').length, 1);
+  assert.match(stderr, /^kiln: BackendError: KILN_BACKEND=bogus is not an available backend; available: js/);
+});
+
+test('--verbose adds the stack trace', () => {
+  const { code, stderr } = kiln(['env', '--verbose'], { KILN_BACKEND: 'bogus' });
+  assert.equal(code, 1);
+  assert.match(stderr, /BackendError[\s\S]*\n\s+at /);
+});
+
+test('an unknown command exits non-zero with help', () => {
+  const { code, stderr } = kiln(['frobnicate']);
+  assert.notEqual(code, 0);
+  assert.match(stderr, /unknown command 'frobnicate'/);
+});
