@@ -1,7 +1,7 @@
 import { getBackend } from '../backend/registry.js';
 import { AutogradError } from '../errors.js';
-import { allocate } from '../tensor/dtype.js';
-import { formatShape, sameShape } from '../tensor/shape.js';
+import { allocate, type DType } from '../tensor/dtype.js';
+import { contiguousStrides, formatShape, sameShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { noGrad } from './grad-mode.js';
 import type { Node } from './graph.js';
@@ -24,10 +24,13 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
         '(or it was computed inside noGrad)',
     );
   }
-  const seed = gradient ?? implicitGradient(root);
-  if (!sameShape(seed.shape, root.shape)) {
-    throw new AutogradError(`backward: gradient has shape ${formatShape(seed.shape)}, expected ${formatShape(root.shape)} like the tensor`);
+  const given = gradient ?? implicitGradient(root);
+  if (!sameShape(given.shape, root.shape)) {
+    throw new AutogradError(`backward: gradient has shape ${formatShape(given.shape)}, expected ${formatShape(root.shape)} like the tensor`);
   }
+  // A gradient of another dtype is converted to the tensor's (as PyTorch does), so that leaf grads keep their
+  // tensor's dtype and backward rules see the dtype they were written for.
+  const seed = given.dtype === root.dtype ? given : castTo(given, root.dtype);
   const order = topologicalOrder(root);
   const pending = new Map<Tensor, Tensor>([[root, seed]]);
   noGrad(() => {
@@ -69,6 +72,12 @@ function implicitGradient(root: Tensor): Tensor {
   const data = allocate(root.dtype, 1);
   data[0] = 1;
   return new Tensor(data, root.shape);
+}
+
+function castTo(t: Tensor, dtype: DType): Tensor {
+  const out = allocate(dtype, t.size);
+  getBackend().copy(t.view(), t.shape, { data: out, offset: 0, strides: contiguousStrides(t.shape) });
+  return new Tensor(out, t.shape);
 }
 
 /** Tensors with a grad node reachable from root, each before every tensor it was computed from. */

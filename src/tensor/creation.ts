@@ -49,12 +49,12 @@ export function full(shape: Shape, value: number, options?: CreationOptions): Te
 
 /** Zeros with the shape and dtype of `t`. */
 export function zerosLike(t: Tensor, options?: CreationOptions): Tensor {
-  return zeros(t.shape, { dtype: t.dtype, ...options });
+  return zeros(t.shape, { ...options, dtype: options?.dtype ?? t.dtype });
 }
 
 /** Ones with the shape and dtype of `t`. */
 export function onesLike(t: Tensor, options?: CreationOptions): Tensor {
-  return ones(t.shape, { dtype: t.dtype, ...options });
+  return ones(t.shape, { ...options, dtype: options?.dtype ?? t.dtype });
 }
 
 /** A 0-dimensional tensor holding `value`. */
@@ -68,6 +68,9 @@ export function scalar(value: number, options?: CreationOptions): Tensor {
  */
 export function arange(start: number, end?: number, step = 1, options?: CreationOptions): Tensor {
   if (end === undefined) [start, end] = [0, start];
+  if (!Number.isFinite(start) || !Number.isFinite(end)) {
+    throw new ArgumentError(`arange: start and end must be finite numbers, got ${start} and ${end}`);
+  }
   if (step === 0 || !Number.isFinite(step)) throw new ArgumentError(`arange: step must be a non-zero finite number, got ${step}`);
   const count = Math.max(0, Math.ceil((end - start) / step));
   const integral = [start, end, step].every(Number.isInteger);
@@ -195,6 +198,8 @@ export function randint(low: number, high: number, shape: Shape, options?: Rando
   if (!Number.isInteger(low) || !Number.isInteger(high)) {
     throw new ArgumentError(`randint: low and high must be integers, got ${low} and ${high}`);
   }
+  // Checked here too, not only per draw, so that an empty shape does not hide the mistake.
+  if (!(high > low)) throw new ArgumentError(`randint: high (${high}) must be greater than low (${low})`);
   const data = storage(shape, options, 'randint', 'int32');
   const generator = options?.generator ?? defaultGenerator;
   for (let i = 0; i < data.length; i++) data[i] = generator.nextInt(low, high);
