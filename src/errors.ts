@@ -17,7 +17,7 @@ export class ShapeError extends KilnError {}
 /** A tensor of the wrong dtype: `conv2d: weight must be float32 or float64, got int32`. */
 export class DTypeError extends KilnError {}
 
-/** A bad argument value (an axis out of range, a negative size, a probability outside [0, 1)). */
+/** A bad argument value (an axis out of range, a step of 0, a probability outside [0, 1]). */
 export class ArgumentError extends KilnError {}
 
 /** Misuse of autograd: backward on a non-scalar without a gradient, or through a released graph. */

@@ -35,14 +35,14 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
   const pending = new Map<Tensor, Tensor>([[root, seed]]);
   noGrad(() => {
     if (root.gradFn === null) {
-      root.grad = accumulate(root.grad, seed);
+      root.grad = accumulateOwned(root.grad, seed);
       return;
     }
     for (const t of order) {
       const gradOutput = pending.get(t);
       if (gradOutput === undefined) continue;
       pending.delete(t);
-      if (t.retainsGrad) t.grad = accumulate(t.grad, gradOutput);
+      if (t.retainsGrad) t.grad = accumulateOwned(t.grad, gradOutput);
       const node = t.gradFn as Node;
       const inputGrads = node.apply(gradOutput);
       node.inputs.forEach((input, i) => {
@@ -54,7 +54,7 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
               `for input ${i} of ${formatShape(input.shape)} ${input.dtype}`,
           );
         }
-        if (input.gradFn === null) input.grad = accumulate(input.grad, g);
+        if (input.gradFn === null) input.grad = accumulateOwned(input.grad, g);
         else pending.set(input, accumulate(pending.get(input) ?? null, g));
       });
     }
@@ -107,10 +107,19 @@ function topologicalOrder(root: Tensor): Tensor[] {
   return postOrder.reverse();
 }
 
-/** a + b for same-shaped gradients (a may be null); the result is a new contiguous tensor. */
+/** a + b for same-shaped gradients (a may be null); b itself when a is null. */
 function accumulate(a: Tensor | null, b: Tensor): Tensor {
-  if (a === null) return b.isContiguous() ? b : new Tensor(b.contiguousData(), b.shape);
+  if (a === null) return b;
   const out = allocate(b.dtype, b.size);
   getBackend().binary('add', a.view(), b.view(), b.shape, out);
   return new Tensor(out, b.shape);
+}
+
+/**
+ * Like {@link accumulate}, but the result always owns fresh contiguous storage: a `.grad` that is kept
+ * must not share memory with another tensor's grad, the caller's gradient, or a view, because optimizers
+ * and users may update it in place.
+ */
+function accumulateOwned(a: Tensor | null, b: Tensor): Tensor {
+  return a === null ? new Tensor(b.toTypedArray(), b.shape) : accumulate(a, b);
 }

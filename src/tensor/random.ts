@@ -70,7 +70,7 @@ export class Generator {
   /** A uniform integer in [low, high). */
   nextInt(low: number, high: number): number {
     const span = high - low;
-    if (!(span > 0)) throw new ArgumentError(`randint: high (${high}) must be greater than low (${low})`);
+    if (!(span > 0)) throw new ArgumentError(`Generator.nextInt: high (${high}) must be greater than low (${low})`);
     // Rejection sampling keeps the distribution exact for spans that do not divide 2³².
     if (span <= 0x100000000) {
       const limit = 0x100000000 - (0x100000000 % span);

@@ -29,6 +29,7 @@ export function validateShape(shape: Shape, what: string): void {
 /** Resolves a possibly negative axis against `ndim`, with an error naming the op. */
 export function normalizeAxis(axis: number, ndim: number, op: string): number {
   const a = axis < 0 ? axis + ndim : axis;
+  if (ndim === 0) throw new ArgumentError(`${op}: a scalar (0-dimensional tensor) has no axis ${axis}; reshape it to [1] first`);
   if (!Number.isInteger(axis) || a < 0 || a >= ndim) {
     throw new ArgumentError(`${op}: axis ${axis} is out of range for a tensor with ${ndim} dimensions (valid: ${-ndim}..${ndim - 1})`);
   }

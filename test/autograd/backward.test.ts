@@ -194,3 +194,15 @@ describe('backward: graph release', () => {
     assert.throws(() => y.backward(), AutogradError);
   });
 });
+
+test('leaf gradients own their storage: never shared between leaves or with the caller', () => {
+  const a = fromArray([1, 2, 3], { requiresGrad: true });
+  const b = fromArray([4, 5, 6], { requiresGrad: true });
+  const g = fromArray([1, 1, 1]);
+  a.add(b).backward(g);
+  assert.notEqual(a.grad!.data.buffer, b.grad!.data.buffer);
+  assert.notEqual(a.grad!.data.buffer, g.data.buffer);
+  a.grad!.data[0] = 99;
+  assert.deepEqual(b.grad!.toArray(), [1, 1, 1]);
+  assert.deepEqual(g.toArray(), [1, 1, 1]);
+});
