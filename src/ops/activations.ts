@@ -1,11 +1,8 @@
-import { noGrad } from '../autograd/grad-mode.js';
 import { record } from '../autograd/graph.js';
 import { normalizeAxis } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { binaryKernel, reduceKernel, unaryKernel, whereKernel } from './primitives.js';
-import { logSumExp } from './reduce.js';
-import { sub } from './arithmetic.js';
-import { exp } from './unary-math.js';
+import { stableShift } from './reduce.js';
 
 /** max(x, 0); the gradient at 0 is 0, as in PyTorch. */
 export function relu(x: Tensor): Tensor {
@@ -55,20 +52,31 @@ export function softplus(x: Tensor): Tensor {
   return record('softplus', [x], unaryKernel('softplus', x), (g) => [binaryKernel('mul', g, unaryKernel('sigmoid', x))]);
 }
 
-/** log softmax(x) along `axis`, computed as x − logSumExp(x) so it never overflows. */
+/**
+ * log softmax along axis `a`, no autograd: (x − m) − log Σ exp(x − m) with m the maximum. It never
+ * overflows, and subtracting the small log-sum last keeps full precision for huge logits, which
+ * x − logSumExp(x) does not (logSumExp(x) ≈ m carries a rounding error of about ulp(m)).
+ */
+function logSoftmaxKernel(x: Tensor, a: number): Tensor {
+  const reduced = x.shape.map((_, d) => d === a);
+  const shifted = binaryKernel('sub', x, stableShift(x, reduced));
+  return binaryKernel('sub', shifted, unaryKernel('log', reduceKernel('sum', unaryKernel('exp', shifted), reduced, true)));
+}
+
+/** log softmax(x) along `axis`, computed from x minus its maximum so it never overflows. */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   const a = normalizeAxis(axis, x.ndim, 'logSoftmax');
-  const out = noGrad(() => sub(x, logSumExp(x, a, { keepDim: true })));
+  const out = logSoftmaxKernel(x, a);
   // d/dx: g − softmax · Σ g
   return record('logSoftmax', [x], out, (g) => [
     binaryKernel('sub', g, binaryKernel('mul', unaryKernel('exp', out), reduceKernel('sum', g, x.shape.map((_, d) => d === a), true))),
   ]);
 }
 
-/** softmax(x) along `axis`: exp(x − logSumExp(x)), stable for large values. */
+/** softmax(x) along `axis`: exp(log softmax(x)), stable for large values. */
 export function softmax(x: Tensor, axis = -1): Tensor {
   const a = normalizeAxis(axis, x.ndim, 'softmax');
-  const out = noGrad(() => exp(sub(x, logSumExp(x, a, { keepDim: true }))));
+  const out = unaryKernel('exp', logSoftmaxKernel(x, a));
   // d/dx: (g − Σ g·s) · s
   return record('softmax', [x], out, (g) => {
     const dot = reduceKernel('sum', binaryKernel('mul', g, out), x.shape.map((_, d) => d === a), true);

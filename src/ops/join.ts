@@ -56,8 +56,9 @@ export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
 }
 
 /**
- * Cuts x along `axis` into pieces: `sections` as a number gives that many near-equal pieces (the last may
- * be smaller), as an array gives pieces of those sizes. Pieces are views.
+ * Cuts x along `axis` into pieces (views). `sections` as an array gives pieces of those sizes; as a number
+ * n, pieces of ⌈extent / n⌉ each with a smaller last one — so at most n pieces, as `torch.chunk` does
+ * (5 split 4 ways gives sizes 2, 2, 1).
  */
 export function split(x: Tensor, sections: number | readonly number[], axis = 0): Tensor[] {
   const a = normalizeAxis(axis, x.ndim, 'split');

@@ -83,7 +83,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 0 || b.ndim === 0) {
     throw new ShapeError(`matmul: operands must have at least 1 dimension, got ${formatShape(a.shape)} and ${formatShape(b.shape)}; use mul for scalars`);
   }
-  if (a.ndim === 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);
+  // With b also 1-D, the inner call has already dropped b's dimension, leaving [1]: squeeze that.
+  if (a.ndim === 1) return squeeze(matmul(unsqueeze(a, 0), b), b.ndim === 1 ? -1 : -2);
   if (b.ndim === 1) return squeeze(matmul(a, unsqueeze(b, -1)), -1);
   return record('matmul', [a, b], batchedMatmul(a, b), (g) => [
     a.requiresGrad ? gradientFor(batchedMatmul(g, transpose(b)), a) : null,

@@ -103,17 +103,26 @@ export function variance(x: Tensor, axes?: Axes, options: VarianceOptions = {}):
 
 /** Standard deviation over `axes` (all when omitted), unbiased by default. */
 export function std(x: Tensor, axes?: Axes, options: VarianceOptions = {}): Tensor {
+  reducedAxes(axes, x.ndim, 'std'); // so that a bad axis is reported by std, not by the variance it calls
   return sqrt(variance(x, axes, options));
 }
 
 /** log Σ exp(x) over `axes`, computed stably (shifted by the maximum). */
 export function logSumExp(x: Tensor, axes?: Axes, options: ReduceOptions = {}): Tensor {
   const reduced = reducedAxes(axes, x.ndim, 'logSumExp');
-  // The shift is a constant for autograd; an infinite maximum (all −∞ or +∞ present) is replaced by 0 so
-  // that x − shift stays meaningful.
-  const maxima = reduceKernel('max', x, reduced, true);
-  const shift = whereKernel(binaryKernel('eq', unaryKernel('abs', maxima), Infinity), 0, maxima);
+  const shift = stableShift(x, reduced);
   const shifted = log(sum(exp(sub(x, shift)), axes, { keepDim: true }));
   const result = add(shifted, shift);
   return options.keepDim ? result : reshape(result, reducedShape(x.shape, reduced, false));
+}
+
+/**
+ * The shift that keeps exp(x − shift) from overflowing: the maximum over the flagged axes (kept as size-1
+ * dimensions). It is a constant for autograd. An infinite maximum (all −∞, or +∞ present) is replaced by 0
+ * so that x − shift stays meaningful, and so is an empty extent, which has no maximum (its Σ exp is 0, so
+ * logSumExp gives −∞ as in PyTorch; a sum over nothing is exactly such zeros).
+ */
+export function stableShift(x: Tensor, reduced: readonly boolean[]): Tensor {
+  const maxima = reduceKernel(countReduced(x.shape, reduced) === 0 ? 'sum' : 'max', x, reduced, true);
+  return whereKernel(binaryKernel('eq', unaryKernel('abs', maxima), Infinity), 0, maxima);
 }
