@@ -25,3 +25,15 @@ export class AutogradError extends KilnError {}
 
 /** A backend that is unknown, unavailable, or asked for something it cannot do. */
 export class BackendError extends KilnError {}
+
+/** Data that cannot be used as given: a malformed file, mismatched counts, a split that cannot be made. */
+export class DataError extends KilnError {}
+
+/** A model spec that does not describe a buildable model: names the layer by path and the problem. */
+export class SpecError extends KilnError {}
+
+/** A model or checkpoint file that cannot be read: truncated, corrupt, or of an unknown version. */
+export class ModelFormatError extends KilnError {}
+
+/** Training that cannot go on: a loss that became NaN or infinite, a checkpoint that does not fit the run. */
+export class TrainingError extends KilnError {}

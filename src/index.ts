@@ -1,7 +1,8 @@
 /**
  * Kiln: train, shrink and serve neural networks in TypeScript.
  *
- * Tensors with tape autograd on pluggable compute backends (`js` reference today).
+ * Tensors with tape autograd on pluggable compute backends; modules, losses, optimizers and a training
+ * loop with callbacks and resumable checkpoints.
  * @packageDocumentation
  */
 import './autograd/tensor-backward.js';
@@ -33,8 +34,16 @@ export { concat, stack, split } from './ops/join.js';
 export { slice, pad, gather, indexSelect, oneHot, type SliceEntry } from './ops/indexing.js';
 export { dropout, type DropoutOptions } from './ops/dropout.js';
 export { batchNorm, type BatchNormOptions } from './ops/batch-norm.js';
-export { softmaxCrossEntropy, type Reduction } from './ops/softmax-cross-entropy.js';
+export { softmaxCrossEntropy, type Reduction, type SoftmaxCrossEntropyOptions } from './ops/softmax-cross-entropy.js';
+export { layerNorm } from './ops/layer-norm.js';
 export type { TensorLike } from './ops/primitives.js';
+
+export * from './nn/index.js';
+export * from './losses/index.js';
+export * from './optim/index.js';
+export * from './train/index.js';
+export * from './data/index.js';
+export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors, type SafetensorsContent } from './io/safetensors.js';
 
 export type { Backend } from './backend/backend.js';
 export { getBackend, setBackend, availableBackends, backendChoice } from './backend/registry.js';
