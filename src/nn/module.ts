@@ -122,6 +122,11 @@ export abstract class Module {
     }
   }
 
+  /** Clears the gradients of every parameter (sets them to null, so the next backward starts afresh). */
+  zeroGrad(): void {
+    for (const p of this.parameters()) p.grad = null;
+  }
+
   /** Sets training mode on this module and every descendant. */
   train(mode = true): this {
     for (const [, module] of this.namedModules()) module.training = mode;

@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { Generator, ShapeError, Tensor, fromArray, mul, noGrad, ones, randn, sum, zeros } from '../../src/index.js';
 import {
-  BatchNorm1d, Dropout, Embedding, Linear, Module, Parameter, ReLU, Residual, Sequential,
+  BatchNorm1d, Dropout, Embedding, Linear, Module, Parameter, ReLU, Residual, Sequential, buildModel,
 } from '../../src/nn/index.js';
 import { assertClose, values } from './util.js';
 
@@ -262,4 +262,12 @@ test('two arrays of modules keep distinct names, so neither vanishes from stateD
   copy.loadStateDict(model.stateDict());
   assert.deepEqual(values(copy.encoders[0]!.weight), values(model.encoders[0]!.weight));
   assert.deepEqual(values(copy.decoders[0]!.weight), values(model.decoders[0]!.weight));
+});
+
+test('zeroGrad clears every parameter gradient', () => {
+  const model = buildModel({ input: [3], layers: [{ type: 'linear', out: 2 }, { type: 'relu' }, { type: 'linear', out: 1 }] }, { seed: 0 });
+  model.forward(fromArray([[1, 2, 3]])).sum().backward();
+  assert.ok(model.parameters().every((p) => p.grad !== null));
+  model.zeroGrad();
+  assert.ok(model.parameters().every((p) => p.grad === null));
 });
