@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { KilnError } from '../errors.js';
 import { KILN_VERSION } from '../version.js';
+import { registerDataCommand } from './commands/data.js';
 import { registerEnvCommand } from './commands/env.js';
 
 /** Builds the `kiln` command-line program. */
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerEnvCommand(program);
+  registerDataCommand(program);
   return program;
 }
 

@@ -1,16 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-
-const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
-
-function kiln(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, ...env },
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+import { kiln } from './run-kiln.js';
 
 test('kiln env reports versions, CPU features and the chosen backend', () => {
   const { code, stdout } = kiln(['env']);
@@ -18,7 +8,7 @@ test('kiln env reports versions, CPU features and the chosen backend', () => {
   for (const label of ['Kiln', 'Node.js', 'CPU', 'Cores', 'AVX2 + FMA', 'AVX-512', 'VNNI (int8)', 'AMX (int8)', 'Backend in use']) {
     assert.match(stdout, new RegExp(`^${label.replace(/[+()]/g, '\\$&')}\\s`, 'm'));
   }
-  assert.match(stdout, /Backend in use\s+js — /);
+  assert.match(stdout, /Backend in use\s+(js|native) — \S/);
 });
 
 test('kiln env --json is machine-readable and names the reason for the backend', () => {
