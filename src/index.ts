@@ -43,6 +43,13 @@ export * from './losses/index.js';
 export * from './optim/index.js';
 export * from './train/index.js';
 export * from './data/index.js';
+export {
+  saveModel, loadModelFile, readModelMetadata, encodeModelFile, decodeModelFile,
+  MODEL_FORMAT, MODEL_FORMAT_VERSION, MAX_SAMPLE_ELEMENTS,
+  type ModelFileContent, type LoadedModel, type ModelMetadata, type ModelTask, type InputSpec, type ImageInputSpec,
+  type TabularInputSpec, type TensorInputSpec, type ImageNormalizerJSON, type Provenance,
+} from './io/model-file.js';
+export * from './infer/index.js';
 export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors, type SafetensorsContent } from './io/safetensors.js';
 
 export type { Backend } from './backend/backend.js';

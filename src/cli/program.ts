@@ -3,6 +3,11 @@ import { KilnError } from '../errors.js';
 import { KILN_VERSION } from '../version.js';
 import { registerDataCommand } from './commands/data.js';
 import { registerEnvCommand } from './commands/env.js';
+import { registerEvalCommand } from './commands/eval.js';
+import { registerInfoCommand } from './commands/info.js';
+import { registerPredictCommand } from './commands/predict.js';
+import { registerQuickstartCommand } from './commands/quickstart.js';
+import { registerTrainCommand } from './commands/train.js';
 
 /** Builds the `kiln` command-line program. */
 export function buildProgram(): Command {
@@ -14,6 +19,11 @@ export function buildProgram(): Command {
     .exitOverride();
   registerEnvCommand(program);
   registerDataCommand(program);
+  registerTrainCommand(program);
+  registerEvalCommand(program);
+  registerPredictCommand(program);
+  registerInfoCommand(program);
+  registerQuickstartCommand(program);
   return program;
 }
 

@@ -103,6 +103,8 @@ export function decodeSafetensors(bytes: Uint8Array, what = 'safetensors data'):
       }
       continue;
     }
+    // A tensor named like an Object.prototype member would corrupt the record it is stored in.
+    if (name in Object.prototype) fail(`tensor name '${name}' is not allowed`);
     entries.push([name, validateEntry(name, value, dataLength, fail)]);
   }
   // The tensors must tile the data section exactly: no overlaps, no gaps, nothing trailing.

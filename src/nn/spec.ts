@@ -141,11 +141,31 @@ function buildLayers(
   const modules: Module[] = [];
   specs.forEach((layer, i) => {
     const where = `${path}[${i}]`;
+    checkPaddedSize(layer, shape, where);
     const module = buildLayer(layer, shape, where, generator);
     shape = outputShape(module, shape, where);
     modules.push(module);
   });
   return { modules, shape };
+}
+
+/** The most values one padded sample may have; far beyond any real model, it stops absurd specs early. */
+export const MAX_PADDED_ELEMENTS = 2 ** 26;
+
+/**
+ * Refuses convolution or pooling padding that would blow one sample up beyond {@link MAX_PADDED_ELEMENTS}
+ * before the shape probe allocates it (a model file must not be able to exhaust memory this way).
+ */
+function checkPaddedSize(layer: LayerSpec, shape: readonly number[], where: string): void {
+  if (layer === null || typeof layer !== 'object' || !['conv2d', 'maxPool2d', 'avgPool2d'].includes(layer.type)) return;
+  const padding = (layer as { padding?: unknown }).padding;
+  const [ph, pw] = typeof padding === 'number' ? [padding, padding] : Array.isArray(padding) ? padding : [0, 0];
+  if (typeof ph !== 'number' || typeof pw !== 'number' || shape.length !== 3) return;
+  const [c, h, w] = shape as [number, number, number];
+  const padded = c * (h + 2 * ph) * (w + 2 * pw);
+  if (padded > MAX_PADDED_ELEMENTS) {
+    throw new SpecError(`${where} (${layer.type}): padding [${ph},${pw}] on input ${formatShape(shape)} makes ${padded} values per sample, more than ${MAX_PADDED_ELEMENTS}`);
+  }
 }
 
 /** Runs one sample of zeros through the layer (evaluation mode, no graph) to learn its output shape. */

@@ -254,3 +254,10 @@ describe('SpecModel', () => {
     assert.deepEqual(model.forward(zeros([4, 3], { dtype: 'int32' })).shape, [4, 2]);
   });
 });
+
+test('absurd padding is refused before anything is allocated', () => {
+  assert.throws(
+    () => buildModel({ input: [1, 8, 8], layers: [{ type: 'conv2d', out: 2, kernel: 3, padding: 30000 }] }),
+    (e) => e instanceof SpecError && /layers\[0\] \(conv2d\): padding \[30000,30000\] on input \[1,8,8\]/.test(e.message),
+  );
+});
