@@ -1,6 +1,7 @@
 import { BackendError } from '../errors.js';
 import type { Backend } from './backend.js';
 import { jsBackend } from './js/js-backend.js';
+import { loadNativeBackend, type NativeLoadResult } from './native/load.js';
 
 /** Why the current backend was chosen, for `kiln env`. */
 export interface BackendChoice {
@@ -11,8 +12,31 @@ export interface BackendChoice {
 const backends = new Map<string, Backend>([[jsBackend.name, jsBackend]]);
 let current: BackendChoice | null = null;
 
+/** Loads the native backend on first use and registers it when it loads. */
+function nativeBackend(): NativeLoadResult {
+  const native = loadNativeBackend();
+  if (native.backend !== null && !backends.has(native.backend.name)) registerBackend(native.backend);
+  return native;
+}
+
+const ISA_LABELS: Record<string, string> = { avx512: 'AVX-512', avx2: 'AVX2 + FMA', scalar: 'portable scalar kernels' };
+
+let warnedNativeUnavailable = false;
+
+/** Warns once per process that Kiln fell back to the js backend, and why. */
+function warnNativeUnavailable(reason: string): void {
+  if (warnedNativeUnavailable) return;
+  warnedNativeUnavailable = true;
+  process.emitWarning(
+    `Kiln runs on the much slower js reference backend because the native backend is unavailable: ${reason}. ` +
+      'Set KILN_BACKEND=js to choose js explicitly and silence this warning.',
+    { type: 'KilnWarning', code: 'KILN_NATIVE_UNAVAILABLE' },
+  );
+}
+
 /** Names of the backends available in this process. */
 export function availableBackends(): string[] {
+  nativeBackend();
   return [...backends.keys()];
 }
 
@@ -24,6 +48,10 @@ export function registerBackend(backend: Backend): void {
 function choose(): BackendChoice {
   const requested = process.env.KILN_BACKEND;
   if (requested !== undefined && requested !== '') {
+    const native = requested === 'native' ? nativeBackend() : null;
+    if (native?.backend === null) {
+      throw new BackendError(`KILN_BACKEND=native, but the native backend is unavailable: ${native.reason}`);
+    }
     const backend = backends.get(requested);
     if (backend === undefined) {
       throw new BackendError(
@@ -32,7 +60,17 @@ function choose(): BackendChoice {
     }
     return { backend, reason: `KILN_BACKEND=${requested}` };
   }
-  return { backend: jsBackend, reason: 'the js reference backend is the only one built' };
+  const native = nativeBackend();
+  if (native.backend !== null) {
+    const isa = ISA_LABELS[native.backend.isa] ?? native.backend.isa;
+    const threads = native.backend.threads;
+    return {
+      backend: native.backend,
+      reason: `native (${isa}, ${threads} thread${threads === 1 ? '' : 's'}) is the fastest available backend`,
+    };
+  }
+  warnNativeUnavailable(native.reason);
+  return { backend: jsBackend, reason: `the native backend is unavailable: ${native.reason}` };
 }
 
 /** The backend every op runs on (chosen on first use: `KILN_BACKEND`, else the fastest available). */
@@ -49,6 +87,10 @@ export function backendChoice(): BackendChoice {
 
 /** Switches every later op to the backend called `name`. */
 export function setBackend(name: string): void {
+  const native = nativeBackend();
+  if (name === 'native' && native.backend === null) {
+    throw new BackendError(`the native backend is unavailable: ${native.reason}`);
+  }
   const backend = backends.get(name);
   if (backend === undefined) {
     throw new BackendError(`unknown backend '${name}'; available: ${availableBackends().join(', ')}`);

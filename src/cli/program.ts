@@ -7,6 +7,7 @@ import { registerEvalCommand } from './commands/eval.js';
 import { registerInfoCommand } from './commands/info.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerQuickstartCommand } from './commands/quickstart.js';
+import { registerServeCommand } from './commands/serve.js';
 import { registerTrainCommand } from './commands/train.js';
 
 /** Builds the `kiln` command-line program. */
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerPredictCommand(program);
   registerInfoCommand(program);
   registerQuickstartCommand(program);
+  registerServeCommand(program);
   return program;
 }
 

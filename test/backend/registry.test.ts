@@ -51,8 +51,9 @@ describe('backend selection from the environment (fresh process)', () => {
     [unset, empty, js, bogus] = (await childChoices([undefined, '', 'js', 'bogus'])) as [ChildResult, ChildResult, ChildResult, ChildResult];
   });
 
-  test('without KILN_BACKEND the js backend is chosen, with a reason', () => {
-    assert.deepEqual(unset, { name: 'js', reason: 'the js reference backend is the only one built' });
+  test('without KILN_BACKEND the fastest available backend (native, when built) is chosen, with a reason', () => {
+    assert.equal(unset.name, 'native');
+    assert.match(unset.reason!, /^native \(.+, \d threads?\) is the fastest available backend$/);
   });
 
   test('an empty KILN_BACKEND counts as unset', () => {
@@ -71,9 +72,9 @@ describe('backend selection from the environment (fresh process)', () => {
 });
 
 describe('backend registry (this process)', () => {
-  test('getBackend returns the js backend by default and is stable', () => {
-    assert.equal(getBackend(), jsBackend);
-    assert.equal(getBackend().name, 'js');
+  test('getBackend returns the chosen backend (native by default, js when asked) and is stable', () => {
+    assert.equal(getBackend().name, process.env.KILN_BACKEND || 'native');
+    if (getBackend().name === 'js') assert.equal(getBackend(), jsBackend);
     assert.equal(getBackend(), getBackend());
   });
 

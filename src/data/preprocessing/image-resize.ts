@@ -27,6 +27,12 @@ export interface ImageResizeOptions {
 }
 
 /**
+ * The largest image (in pixels) decoded: 64 megapixels covers any camera, while a small file that claims
+ * hundreds of megapixels (a decompression bomb sent to a server) is refused before it is decoded.
+ */
+export const MAX_INPUT_PIXELS = 64_000_000;
+
+/**
  * Decodes images to a fixed size and channel count. EXIF orientation is applied first (photos from phones
  * come out upright), colour is converted to sRGB or grayscale, and an alpha channel is dropped.
  */
@@ -62,7 +68,7 @@ export class ImageResize {
    * @throws Error from sharp for an unreadable, corrupt or unsupported image
    */
   async decodeInto(input: string | Uint8Array, out: Float32Array, offset = 0): Promise<void> {
-    let image = sharp(input, { autoOrient: true }).resize({
+    let image = sharp(input, { autoOrient: true, limitInputPixels: MAX_INPUT_PIXELS }).resize({
       width: this.width,
       height: this.height,
       fit: this.fit,

@@ -1,0 +1,35 @@
+{
+  "targets": [
+    {
+      "target_name": "kiln_native",
+      "sources": [
+        "native/src/addon.cc",
+        "native/src/conv2d.cc",
+        "native/src/cpu.cc",
+        "native/src/elementwise.cc",
+        "native/src/gemm.cc",
+        "native/src/gemm_avx2.cc",
+        "native/src/gemm_avx512.cc",
+        "native/src/gemm_scalar.cc",
+        "native/src/napi_args.cc",
+        "native/src/pool2d.cc",
+        "native/src/thread_pool.cc"
+      ],
+      "defines": ["NAPI_VERSION=8"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-O3"],
+      "xcode_settings": {
+        "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+        "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+        "GCC_OPTIMIZATION_LEVEL": "3"
+      },
+      "msvs_settings": {
+        "VCCLCompilerTool": {
+          "ExceptionHandling": 1,
+          "AdditionalOptions": ["/std:c++17"]
+        }
+      }
+    }
+  ]
+}

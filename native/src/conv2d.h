@@ -1,0 +1,32 @@
+// fp32 2-D convolution over NCHW input and [outChannels, inChannels / groups, kernelH, kernelW] weights:
+// im2col + GEMM per image and group (the input itself is the column matrix for a 1 × 1, stride 1,
+// unpadded kernel), col2im for the input gradient. Same semantics as the js backend's conv2d.ts.
+#pragma once
+
+#include <cstdint>
+
+#include "gemm_kernels.h"
+#include "thread_pool.h"
+
+namespace kiln {
+
+// The caller resolves padding and output sizes; only the top/left padding is given, and outH/outW bound
+// the rest (a smaller output leaves the last input rows/columns unused).
+struct ConvGeometry {
+  int64_t batch, inChannels, inH, inW, outChannels, kernelH, kernelW, strideH, strideW, padTop, padLeft, dilationH,
+      dilationW, groups, outH, outW;
+};
+
+// out[N, Cout, outH, outW] = conv(x, w) + bias[Cout] (bias may be null). Overwrites out.
+void conv2dForward(const MicroKernel& kernel, ThreadPool& pool, const ConvGeometry& g, const float* x, const float* w,
+                   const float* bias, float* out);
+
+// dx[N, Cin, H, W] = ∂out/∂x ᵀ · dy. Overwrites dx.
+void conv2dBackwardInput(const MicroKernel& kernel, ThreadPool& pool, const ConvGeometry& g, const float* dy,
+                         const float* w, float* dx);
+
+// dw[Cout, Cin / groups, kH, kW] = ∂out/∂w ᵀ · dy. Overwrites dw.
+void conv2dBackwardWeight(const MicroKernel& kernel, ThreadPool& pool, const ConvGeometry& g, const float* x,
+                          const float* dy, float* dw);
+
+}  // namespace kiln

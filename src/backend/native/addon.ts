@@ -1,0 +1,110 @@
+/**
+ * The compiled addon (`build/Release/kiln_native.node`, built from `native/` by `npm install`) and the
+ * functions it exports. Kernels take Float32Arrays and work on their memory in place.
+ */
+import { fileURLToPath } from 'node:url';
+
+/** What the addon reports about itself. */
+export interface NativeInfo {
+  /** Kernel family in use: 'avx512', 'avx2' or 'scalar'. */
+  isa: string;
+  /** Every family this CPU can run, portable first. */
+  isas: string[];
+  /** Threads a kernel may use, the calling thread included. */
+  threads: number;
+}
+
+/** GEMM arguments in the addon's positional order (see GemmArgs). */
+export type NativeGemmArgs = [
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  aOffset: number,
+  lda: number,
+  transA: boolean,
+  b: Float32Array,
+  bOffset: number,
+  ldb: number,
+  transB: boolean,
+  c: Float32Array,
+  cOffset: number,
+  ldc: number,
+  alpha: number,
+  beta: number,
+];
+
+/** The addon's exports. Geometries are Int32Arrays in the field order of validate.ts. */
+export interface NativeAddon {
+  info(): NativeInfo;
+  setIsa(isa: string): void;
+  setThreads(threads: number): void;
+  gemm(...args: NativeGemmArgs): void;
+  /** gemm on a libuv worker thread; the arrays must stay untouched until the promise settles. */
+  gemmAsync(...args: NativeGemmArgs): Promise<void>;
+  packB(b: Float32Array, bOffset: number, ldb: number, transB: boolean, k: number, n: number): {
+    data: Float32Array;
+    isa: string;
+  };
+  gemmPacked(
+    m: number,
+    a: Float32Array,
+    aOffset: number,
+    lda: number,
+    transA: boolean,
+    packed: Float32Array,
+    isa: string,
+    k: number,
+    n: number,
+    c: Float32Array,
+    cOffset: number,
+    ldc: number,
+    alpha: number,
+    beta: number,
+  ): void;
+  conv2d(geometry: Int32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array): void;
+  conv2dBackwardInput(geometry: Int32Array, dy: Float32Array, w: Float32Array, dx: Float32Array): void;
+  conv2dBackwardWeight(geometry: Int32Array, x: Float32Array, dy: Float32Array, dw: Float32Array): void;
+  maxPool2d(geometry: Int32Array, x: Float32Array, out: Float32Array, argmax: Int32Array): void;
+  maxPool2dBackward(geometry: Int32Array, dy: Float32Array, argmax: Int32Array, dx: Float32Array): void;
+  avgPool2d(geometry: Int32Array, countIncludePad: boolean, x: Float32Array, out: Float32Array): void;
+  avgPool2dBackward(geometry: Int32Array, countIncludePad: boolean, dy: Float32Array, dx: Float32Array): void;
+  /** Each operand is (array, offset, outerStride, innerStride) over an outer × inner grid; inner strides are 0 or 1. */
+  unary(op: 'relu', x: Float32Array, xOffset: number, xOuter: number, xInner: number, out: Float32Array, outer: number, inner: number): void;
+  binary(
+    op: string,
+    a: Float32Array, aOffset: number, aOuter: number, aInner: number,
+    b: Float32Array, bOffset: number, bOuter: number, bInner: number,
+    out: Float32Array | Uint8Array,
+    outer: number,
+    inner: number,
+  ): void;
+  where(
+    cond: Uint8Array, cOffset: number, cOuter: number, cInner: number,
+    a: Float32Array, aOffset: number, aOuter: number, aInner: number,
+    b: Float32Array, bOffset: number, bOuter: number, bInner: number,
+    out: Float32Array,
+    outer: number,
+    inner: number,
+  ): void;
+  /** Sum over the flagged dimensions; `layout` holds the shape, then x's strides. */
+  sum(x: Float32Array, xOffset: number, layout: Float64Array, reduced: Uint8Array, out: Float32Array): void;
+}
+
+/**
+ * Where `npm install` puts the addon: `build/Release` at the package root, which is three levels up from
+ * both `src/backend/native/` and `dist/backend/native/`.
+ */
+export function defaultAddonPath(): string {
+  return fileURLToPath(new URL('../../../build/Release/kiln_native.node', import.meta.url));
+}
+
+/**
+ * Loads the addon at `path` with `process.dlopen`, which accepts only native addons (a stray JavaScript or
+ * JSON file there is an error, not a module without kernels); throws what the dynamic loader reports.
+ */
+export function loadAddon(path: string): NativeAddon {
+  const module = { exports: {} };
+  process.dlopen(module, path);
+  return module.exports as NativeAddon;
+}
