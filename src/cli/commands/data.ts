@@ -3,7 +3,10 @@ import { formatInspection, inspectData, type DataFormat } from '../../data/inspe
 
 /** Registers `kiln data` and its subcommands. */
 export function registerDataCommand(program: Command): void {
-  const data = program.command('data').description('look at datasets before training on them');
+  const data = program
+    .command('data')
+    .description('look at datasets before training on them')
+    .addHelpText('after', '\nExample:\n  $ kiln data inspect datasets/sneaker-vs-sandal');
   data
     .command('inspect')
     .description('summarize a dataset: rows, columns, inferred types, missing values, class balance, image sizes')
