@@ -154,7 +154,8 @@ export async function fit(model: Module, options: FitOptions): Promise<History> 
       lossSum += value * size;
       samples += size;
       noGrad(() => trainMetrics.forEach((m) => m.update(outputs.detach(), targets)));
-      for (const callback of callbacks) await callback.onBatchEnd?.(context, { batch: batchNumber, loss: value, size });
+      const running = Object.fromEntries(trainMetrics.map((m) => [m.name, m.result()]));
+      for (const callback of callbacks) await callback.onBatchEnd?.(context, { batch: batchNumber, loss: value, size, metrics: running });
       // Let timers, signals and I/O run between batches (a server or a progress bar stays responsive).
       await new Promise<void>((resolve) => setImmediate(resolve));
     }

@@ -56,8 +56,8 @@ describe('fit', () => {
   test('draws a live bar with ETA on a terminal', async () => {
     const model = smallMlp(0);
     const stream = captureStream(true);
-    await fit(model, { train, loss: 'cross-entropy', optimizer: new SGD(model.parameters(), { lr: 0.1 }), epochs: 1, batchSize: 64, progressStream: stream });
-    assert.match(stream.text(), /\repoch 1\/1 [█░]+ \d+\/4 {2}loss \d\.\d{4} {2}\d+ samples\/s {2}ETA/);
+    await fit(model, { train, loss: 'cross-entropy', optimizer: new SGD(model.parameters(), { lr: 0.1 }), epochs: 1, batchSize: 64, metrics: ['accuracy'], progressStream: stream });
+    assert.match(stream.text(), /\repoch 1\/1 [█░]+ \d+\/4 {2}loss \d\.\d{4} {2}accuracy \d\.\d{4} {2}\d+ samples\/s {2}ETA/);
   });
 
   test('rejects bad options clearly', async () => {

@@ -54,6 +54,8 @@ export interface BatchLogs {
   loss: number;
   /** Samples in the batch. */
   size: number;
+  /** The training metrics accumulated so far this epoch. */
+  metrics: Record<string, number>;
 }
 
 /**

@@ -40,6 +40,7 @@ export class ProgressLogger implements Callback {
     const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
     this.stream.write(
       `\r${epochLabel(context)} ${bar} ${logs.batch}/${context.batchesPerEpoch}  loss ${(this.lossSum / this.samples).toFixed(4)}  ` +
+        Object.entries(logs.metrics).map(([name, value]) => `${name} ${value.toFixed(4)}  `).join('') +
         `${Math.round(this.samples / Math.max(elapsed, 1e-9))} samples/s  ETA ${formatSeconds(eta)}\x1b[K`,
     );
   }
