@@ -43,6 +43,7 @@ export * from './losses/index.js';
 export * from './optim/index.js';
 export * from './train/index.js';
 export * from './data/index.js';
+export * from './compress/index.js';
 export {
   saveModel, loadModelFile, readModelMetadata, encodeModelFile, decodeModelFile,
   MODEL_FORMAT, MODEL_FORMAT_VERSION, MAX_SAMPLE_ELEMENTS,

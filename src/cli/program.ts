@@ -2,10 +2,12 @@ import { Command, CommanderError } from 'commander';
 import { KilnError } from '../errors.js';
 import { KILN_VERSION } from '../version.js';
 import { registerDataCommand } from './commands/data.js';
+import { registerDistillCommand } from './commands/distill.js';
 import { registerEnvCommand } from './commands/env.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerInfoCommand } from './commands/info.js';
 import { registerPredictCommand } from './commands/predict.js';
+import { registerPruneCommand } from './commands/prune.js';
 import { registerQuickstartCommand } from './commands/quickstart.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerTrainCommand } from './commands/train.js';
@@ -26,6 +28,8 @@ export function buildProgram(): Command {
   registerInfoCommand(program);
   registerQuickstartCommand(program);
   registerServeCommand(program);
+  registerPruneCommand(program);
+  registerDistillCommand(program);
   return program;
 }
 

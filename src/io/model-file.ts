@@ -5,6 +5,10 @@
  * metadata values must be strings): the architecture spec, the task and class labels, the input
  * preprocessing with its fitted statistics, metrics and provenance.
  *
+ * Optionally (`sparse: true` when saving), float32 weights with many zeros are stored as a bitmask plus
+ * their nonzero values and listed in the metadata's `sparse` field (see `sparse-weights.ts`); files
+ * without that field are the plain version-1 layout.
+ *
  * Loading trusts nothing in the file: it never executes anything from it, bounds every size before
  * allocating, validates every metadata field, and refuses anything wrong with a {@link ModelFormatError}.
  */
@@ -20,6 +24,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { KILN_VERSION } from '../version.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { decodeSafetensors, encodeSafetensors, MAX_HEADER_BYTES } from './safetensors.js';
+import { decodeSparse, denseValueCount, encodeSparse } from './sparse-weights.js';
 
 /** The `format` field of a model file's metadata (a training checkpoint says `kiln-checkpoint`). */
 export const MODEL_FORMAT = 'kiln-model';
@@ -98,6 +103,12 @@ export interface ModelMetadata {
   provenance: Provenance;
   /** Reserved for quantization parameters; always null in version 1. */
   quantization: null;
+  /**
+   * Weights stored in the sparse encoding (a bitmask `<name>.__mask` and the values `<name>.__values`, see
+   * `sparse-weights.ts`), by state-dict name; absent when every weight is stored dense. Optional, so
+   * dense version-1 files are unchanged.
+   */
+  sparse?: string[];
 }
 
 /** What {@link saveModel} writes: the model and what inference needs besides its weights. */
@@ -109,6 +120,12 @@ export interface ModelFileContent {
   metrics?: Record<string, number>;
   /** `kiln` and `created` are filled in when absent; `seed` and `dataHash` default to null. */
   provenance?: Partial<Provenance>;
+  /**
+   * Store each float32 weight whose zeros make it smaller as a bitmask plus its nonzero values (default
+   * false): a pruned model's file shrinks with its sparsity. Other safetensors readers then see the two
+   * parts rather than the weight.
+   */
+  sparse?: boolean;
 }
 
 /** A model read from a file: rebuilt from its architecture, weights loaded, in evaluation mode. */
@@ -146,9 +163,11 @@ export function encodeModelFile(content: ModelFileContent): Uint8Array[] {
     provenance: { kiln: KILN_VERSION, created: new Date().toISOString(), seed: null, dataHash: null, ...given },
     quantization: null,
   };
+  const stored = content.sparse ? encodeSparse(model.stateDict()) : { tensors: model.stateDict(), sparse: [] };
+  if (stored.sparse.length) draft.sparse = stored.sparse;
   const metadata = validateMetadata(draft, fail);
   checkOutputs(metadata, model.outputShape, fail);
-  return encodeSafetensors({ tensors: model.stateDict(), metadata: { kiln: JSON.stringify(metadata) } });
+  return encodeSafetensors({ tensors: stored.tensors, metadata: { kiln: JSON.stringify(metadata) } });
 }
 
 /**
@@ -185,10 +204,9 @@ export function decodeModelFile(bytes: Uint8Array, what = 'model file'): LoadedM
   };
   const { tensors, metadata: strings } = decodeSafetensors(bytes, what);
   const metadata = parseKilnMetadata(strings, fail);
-  const stored = Object.values(tensors).reduce((n, t) => n + t.size, 0);
-  const model = buildArchitecture(metadata.architecture, stored, fail);
+  const model = buildArchitecture(metadata.architecture, denseValueCount(tensors), fail);
   checkOutputs(metadata, model.outputShape, fail);
-  loadWeights(model, tensors, fail);
+  loadWeights(model, decodeSparse(tensors, metadata.sparse ?? [], model.stateDict(), fail), fail);
   model.eval();
   return { model, metadata };
 }
@@ -313,6 +331,13 @@ function validateMetadata(value: unknown, fail: Fail): ModelMetadata {
   }
   const provenance = validateProvenance(o['provenance'], fail);
   if (o['quantization'] !== null) fail(`quantization must be null (this Kiln reads unquantized models only), found ${preview(o['quantization'])}`);
+  const sparse = o['sparse'];
+  if (sparse !== undefined) {
+    if (!Array.isArray(sparse) || sparse.length === 0 || !sparse.every((name) => typeof name === 'string')) {
+      fail(`sparse must be a non-empty list of weight names, found ${preview(sparse)}`);
+    }
+    if (new Set(sparse as string[]).size !== (sparse as string[]).length) fail('sparse must not repeat a weight name');
+  }
 
   return {
     format: MODEL_FORMAT,
@@ -324,6 +349,7 @@ function validateMetadata(value: unknown, fail: Fail): ModelMetadata {
     metrics: { ...(metrics as Record<string, number>) },
     provenance,
     quantization: null,
+    ...(sparse === undefined ? {} : { sparse: [...(sparse as string[])] }),
   };
 }
 

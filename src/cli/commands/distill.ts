@@ -1,0 +1,115 @@
+import { readFile } from 'node:fs/promises';
+import { Command } from 'commander';
+import { distill } from '../../compress/distill/distill.js';
+import { formatMeasurements, measureModel } from '../../compress/measure.js';
+import { ArgumentError } from '../../errors.js';
+import { loadModelFile, saveModel } from '../../io/model-file.js';
+import { presetSpec } from '../../nn/presets.js';
+import { buildModel, type ModelSpec, type SpecModel } from '../../nn/spec.js';
+import { Adam } from '../../optim/adam.js';
+import { fit } from '../../train/fit.js';
+import { contentOf, dataForModel } from './prune.js';
+
+/** Flags of `kiln distill`, as commander parses them. */
+interface DistillFlags {
+  teacher: string;
+  student: string;
+  hidden?: number[];
+  data: string;
+  testData?: string;
+  target?: string;
+  temperature: number;
+  alpha: number;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  seed?: number;
+  maxTrainSamples?: number;
+  timingMs: number;
+  out: string;
+}
+
+const num = (flag: string) => (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new ArgumentError(`${flag}: expected a number, got '${value}'`);
+  return n;
+};
+
+/** The student's spec: a preset for the teacher's input and outputs, or a JSON spec file (its input defaults to the teacher's). */
+async function studentSpec(flags: DistillFlags, input: number[], outputs: number): Promise<ModelSpec> {
+  if (!flags.student.endsWith('.json')) return presetSpec(flags.student, { input, outputs, hidden: flags.hidden });
+  let spec: Partial<ModelSpec>;
+  try {
+    spec = JSON.parse(await readFile(flags.student, 'utf8')) as Partial<ModelSpec>;
+  } catch (error) {
+    throw new ArgumentError(`--student ${flags.student}: cannot read the spec (${(error as Error).message})`);
+  }
+  return { ...spec, input: spec.input ?? input } as ModelSpec;
+}
+
+/** Trains the student alone and distilled from the teacher, from the same initial weights, and returns the report. */
+async function runDistill(flags: DistillFlags): Promise<string> {
+  const loaded = await loadModelFile(flags.teacher);
+  const teacher = loaded.model;
+  const data = await dataForModel(loaded, flags);
+  process.stderr.write(`data: ${data.description}\n`);
+  const spec = await studentSpec(flags, teacher.spec.input, teacher.outputShape[0]!);
+  const build = (): SpecModel => buildModel(spec, { seed: data.seed });
+  const sizes = (s: SpecModel): string => `${s.parameterCount().toLocaleString('en-US')} parameters`;
+  const alone = build();
+  if (alone.outputShape.join() !== teacher.outputShape.join()) {
+    throw new ArgumentError(`--student: its outputs [${alone.outputShape.join(',')}] differ from the teacher's [${teacher.outputShape.join(',')}]`);
+  }
+  process.stderr.write(`teacher: ${sizes(teacher)}; student: ${sizes(alone)} (${(teacher.parameterCount() / alone.parameterCount()).toFixed(1)}× fewer)\n`);
+  const common = {
+    train: data.train, validation: data.validation ?? undefined, epochs: flags.epochs, batchSize: flags.batchSize,
+    metrics: ['accuracy'], seed: data.seed,
+  };
+  process.stderr.write('training the student alone (cross-entropy)\n');
+  await fit(alone, { ...common, loss: 'cross-entropy', optimizer: new Adam(alone.parameters(), { lr: flags.lr }) });
+  process.stderr.write(`distilling (temperature ${flags.temperature}, alpha ${flags.alpha})\n`);
+  const student = build();
+  await distill({ ...common, teacher, student, temperature: flags.temperature, alpha: flags.alpha, optimizer: new Adam(student.parameters(), { lr: flags.lr }) });
+  student.eval();
+  const timing = { timingMs: flags.timingMs };
+  const provenance = { epochs: flags.epochs, distillation: { teacher: flags.teacher, temperature: flags.temperature, alpha: flags.alpha, epochs: flags.epochs } };
+  const rows = [
+    measureModel('teacher', contentOf(loaded), data.test!, timing),
+    measureModel('student alone', contentOf(loaded, alone), data.test!, timing),
+    measureModel('student distilled', contentOf(loaded, student, provenance), data.test!, timing),
+  ];
+  const distilled = rows[2]!;
+  await saveModel(flags.out, { ...contentOf(loaded, student, provenance), metrics: distilled.accuracy === null ? {} : { accuracy: distilled.accuracy } });
+  return `${formatMeasurements(rows)}\n\nsaved ${flags.out}`;
+}
+
+/** Registers `kiln distill`. */
+export function registerDistillCommand(program: Command): void {
+  program
+    .command('distill')
+    .description('train a small student model from a trained teacher (knowledge distillation) and compare it with the teacher and the student trained alone')
+    .requiredOption('--teacher <model>', 'the trained .kiln model to learn from')
+    .requiredOption('--student <preset|spec.json>', "the student: 'cnn-small', 'mlp' (with --hidden), or a JSON model spec file")
+    .option('--hidden <widths>', 'hidden widths of the mlp preset, e.g. 64', (v) => v.split(',').map((w) => num('--hidden')(w)))
+    .option('--data <path>', 'the data the teacher was trained on (as for kiln train)', 'fashion-mnist')
+    .option('--test-data <path>', 'held-out test data in the same form')
+    .option('--target <column>', 'the target column (tables)')
+    .option('--temperature <T>', 'softens the teacher and student distributions', num('--temperature'), 4)
+    .option('--alpha <a>', 'weight of the teacher term (1 − alpha weighs the labels)', num('--alpha'), 0.9)
+    .option('--epochs <n>', 'epochs for each student', num('--epochs'), 5)
+    .option('--batch-size <n>', 'samples per batch', num('--batch-size'), 64)
+    .option('--lr <rate>', 'learning rate (Adam)', num('--lr'), 0.001)
+    .option('--seed <n>', "seed of the data splits, the student's initial weights and training (default: the teacher's training seed)", num('--seed'))
+    .option('--max-train-samples <n>', 'train on at most n samples (quick runs)', num('--max-train-samples'))
+    .option('--timing-ms <ms>', 'time spent measuring each of latency and throughput', num('--timing-ms'), 500)
+    .requiredOption('--out <file>', 'where to save the distilled student')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  $ kiln distill --teacher fashion.kiln --student small-cnn.json --data fashion-mnist --epochs 5 --out student.kiln\n' +
+        '  $ kiln distill --teacher fashion.kiln --student mlp --hidden 64 --temperature 4 --alpha 0.9 --out mlp.kiln',
+    )
+    .action(async (flags: DistillFlags) => {
+      console.log(await runDistill(flags));
+    });
+}

@@ -1,0 +1,108 @@
+/**
+ * Side-by-side measurements of models before and after compression, as the `kiln prune` and `kiln
+ * distill` reports print them: size, sparsity, test accuracy, file bytes, and speed through the same
+ * {@link Predictor} that serves the model.
+ */
+import type { TensorDataset } from '../data/tensor-dataset.js';
+import { Predictor } from '../infer/predictor.js';
+import { decodeModelFile, encodeModelFile, type ModelFileContent } from '../io/model-file.js';
+import { slice } from '../ops/indexing.js';
+import { evaluate } from '../train/evaluate.js';
+import { sparsityReport } from './prune/sparsity.js';
+
+/** What {@link measureModel} found for one model. */
+export interface ModelMeasurement {
+  name: string;
+  parameters: number;
+  /** Share of zeros in the Linear and Conv2d weights. */
+  sparsity: number;
+  /** Test accuracy (classification), or null without labels to compare with. */
+  accuracy: number | null;
+  /** Bytes of the model file as saved (sparse encoding when asked). */
+  fileBytes: number;
+  /** Median milliseconds of one prediction on a batch of one. */
+  latencyMs: number;
+  /** Samples per second on batches of 256. */
+  throughput: number;
+}
+
+/** Options of {@link measureModel}. */
+export interface MeasureOptions {
+  /** Save with the sparse encoding (see `saveModel`), as a pruned model is. */
+  sparse?: boolean;
+  /** Milliseconds spent timing each of latency and throughput (default 500); at least a few runs each. */
+  timingMs?: number;
+}
+
+/**
+ * Saves `content` to bytes, loads it back into a {@link Predictor} (so what is measured is what a user
+ * gets from the file), and measures it on `test`: accuracy over the whole set, the median batch-1
+ * latency and the batch-256 throughput on its first samples.
+ */
+export function measureModel(name: string, content: ModelFileContent, test: TensorDataset, options: MeasureOptions = {}): ModelMeasurement {
+  const timingMs = options.timingMs ?? 500;
+  const bytes = Buffer.concat(encodeModelFile({ ...content, sparse: options.sparse }));
+  const predictor = new Predictor(decodeModelFile(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), name));
+  const accuracy = content.task === 'classification' ? evaluate(predictor.model, test, { metrics: ['accuracy'] }).accuracy! : null;
+  const one = slice(test.inputs, [[0, 1]]);
+  const batch = slice(test.inputs, [[0, Math.min(256, test.length)]]);
+  const latencies = timeRuns(() => predictor.predictTensor(one), timingMs, 5).sort((a, b) => a - b);
+  const batchTimes = timeRuns(() => predictor.predictTensor(batch), timingMs, 3);
+  return {
+    name,
+    parameters: content.model.parameterCount(),
+    sparsity: sparsityReport(content.model).total.sparsity,
+    accuracy,
+    fileBytes: bytes.byteLength,
+    latencyMs: latencies[Math.floor(latencies.length / 2)]!,
+    throughput: (batch.shape[0]! * batchTimes.length) / (batchTimes.reduce((a, b) => a + b, 0) / 1000),
+  };
+}
+
+/**
+ * Milliseconds of each run of `work`, for about `budgetMs` and at least `minRuns` runs, after warming up
+ * for a quarter of the budget (the JIT and the buffer pools settle, so the first model measured is not
+ * penalized).
+ */
+function timeRuns(work: () => unknown, budgetMs: number, minRuns: number): number[] {
+  const warm = performance.now();
+  do work();
+  while (performance.now() - warm < budgetMs / 4);
+  const times: number[] = [];
+  const started = performance.now();
+  while (times.length < minRuns || (performance.now() - started < budgetMs && times.length < 1000)) {
+    const t0 = performance.now();
+    work();
+    times.push(performance.now() - t0);
+  }
+  return times;
+}
+
+/** A plain-text table of measurements; ratios are relative to the first row. */
+export function formatMeasurements(rows: readonly ModelMeasurement[]): string {
+  const base = rows[0]!;
+  const header = ['model', 'parameters', 'sparsity', 'accuracy', 'file', 'size ×', 'batch-1 ms', 'batch-256 samples/s', 'speed ×'];
+  const body = rows.map((r) => [
+    r.name,
+    r.parameters.toLocaleString('en-US'),
+    `${(100 * r.sparsity).toFixed(1)}%`,
+    r.accuracy === null ? '—' : `${(100 * r.accuracy).toFixed(2)}%`,
+    formatBytes(r.fileBytes),
+    `${(base.fileBytes / r.fileBytes).toFixed(2)}`,
+    r.latencyMs.toFixed(3),
+    Math.round(r.throughput).toLocaleString('en-US'),
+    `${(r.throughput / base.throughput).toFixed(2)}`,
+  ]);
+  return formatTable(header, body);
+}
+
+/** Columns padded to their widest cell; the first left-aligned, the rest right-aligned. */
+export function formatTable(header: readonly string[], body: readonly (readonly string[])[]): string {
+  const widths = header.map((h, c) => Math.max(h.length, ...body.map((row) => row[c]!.length)));
+  const line = (cells: readonly string[]): string => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
+  return [line(header), ...body.map(line)].join('\n');
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(2)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
+}

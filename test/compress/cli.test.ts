@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { sparsityReport } from '../../src/compress/prune/sparsity.js';
+import { loadModelFile } from '../../src/io/model-file.js';
+import { kiln } from '../cli/run-kiln.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'kiln-cli-compress-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const teacher = join(dir, 'shoes.kiln');
+const data = ['--data', 'datasets/sneaker-vs-sandal', '--timing-ms', '20'];
+
+before(() => {
+  const run = kiln(['train', '--data', 'datasets/sneaker-vs-sandal', '--image-size', '28x28', '--channels', '1', '--epochs', '2', '--batch-size', '16', '--seed', '1', '--out', teacher]);
+  assert.equal(run.code, 0, run.stderr);
+});
+
+/** The cells of the report row starting with `name`. */
+function row(stdout: string, name: string): string[] {
+  const line = stdout.split('\n').find((l) => l.startsWith(`${name} `));
+  assert.ok(line, `no row '${name}' in:\n${stdout}`);
+  return line.slice(name.length).trim().split(/\s{2,}/);
+}
+
+describe('kiln prune', () => {
+  test('unstructured 75 % with a polynomial schedule: per-layer sparsity, a before/after table, a 3× smaller sparse file', () => {
+    const out = join(dir, 'sparse.kiln');
+    const run = kiln(['prune', teacher, ...data, '--sparsity', '0.75', '--schedule', 'polynomial', '--finetune-epochs', '2', '--out', out]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^magnitude pruning \(layer\), polynomial 0→0\.75/);
+    assert.match(run.stdout, /^3\.weight\s+\[64×32×3×3\]\s+0\.0%\s+75\.0%$/m);
+    assert.match(run.stdout, /model\s+parameters\s+sparsity\s+accuracy\s+file\s+size ×\s+batch-1 ms\s+batch-256 samples\/s\s+speed ×/);
+    const [, sparsity, accuracy, , ratio] = row(run.stdout, 'pruned');
+    assert.equal(sparsity, '75.0%');
+    assert.match(accuracy!, /^\d+\.\d\d%$/);
+    assert.ok(Number(ratio) >= 3, `file ratio ${ratio}`);
+    assert.ok(statSync(teacher).size / statSync(out).size >= 3);
+    return loadModelFile(out).then(({ model, metadata }) => {
+      assert.ok(sparsityReport(model).total.sparsity >= 0.749);
+      assert.deepEqual(metadata.sparse, ['0.weight', '3.weight', '7.weight', '9.weight']);
+      assert.equal((metadata.provenance.pruning as { sparsity: number }).sparsity, 0.75);
+    });
+  });
+
+  test('structured: a table of channels and a smaller dense model', async () => {
+    const out = join(dir, 'slim.kiln');
+    const run = kiln(['prune', teacher, ...data, '--structured', '--sparsity', '0.5', '--finetune-epochs', '1', '--out', out]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^layers\[3\] conv2d\s+64\s+32\s*$/m);
+    assert.match(run.stdout, /^layers\[9\] linear\s+2\s+\(kept\)\s+it produces the model output$/m);
+    const [parameters] = row(run.stdout, 'pruned');
+    assert.equal(parameters, '56,194');
+    const { model, metadata } = await loadModelFile(out);
+    assert.equal(model.parameterCount(), 56_194);
+    assert.equal(metadata.sparse, undefined);
+  });
+
+  test('2:4 sparsity without fine-tuning; conflicting or bad flags are refused', () => {
+    const run = kiln(['prune', teacher, ...data, '--nm', '2:4', '--finetune-epochs', '0', '--out', join(dir, 'nm.kiln')]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^3\.weight\s+\[64×32×3×3\]\s+0\.0%\s+50\.0%$/m);
+    assert.match(run.stdout, /^0\.weight\s+\[32×1×3×3\]\s+0\.0%\s+0\.0%$/m);
+    const both = kiln(['prune', teacher, ...data, '--nm', '2:4', '--structured', '--out', join(dir, 'x.kiln')]);
+    assert.equal(both.code, 1);
+    assert.match(both.stderr, /--structured and --nm are different kinds of pruning/);
+    const noSteps = kiln(['prune', teacher, ...data, '--schedule', 'iterative', '--finetune-epochs', '0', '--out', join(dir, 'x.kiln')]);
+    assert.match(noSteps.stderr, /--schedule iterative prunes while fine-tuning; give --finetune-epochs ≥ 1/);
+    const help = kiln(['prune', '--help']);
+    assert.match(help.stdout, /\$ kiln prune fashion\.kiln --structured --sparsity 0\.5/);
+  });
+});
+
+describe('kiln distill', () => {
+  test('prints the teacher, the student alone and the distilled student side by side, and saves the student', async () => {
+    const out = join(dir, 'student.kiln');
+    const run = kiln(['distill', '--teacher', teacher, '--student', 'mlp', '--hidden', '16', ...data, '--epochs', '2', '--out', out]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /teacher: 224,002 parameters; student: 12,594 parameters \(17\.8× fewer\)/);
+    assert.equal(row(run.stdout, 'teacher')[0], '224,002');
+    assert.equal(row(run.stdout, 'student alone')[0], '12,594');
+    assert.match(row(run.stdout, 'student distilled')[2]!, /^\d+\.\d\d%$/);
+    const { model, metadata } = await loadModelFile(out);
+    assert.equal(model.parameterCount(), 12_594);
+    assert.equal((metadata.provenance.distillation as { alpha: number }).alpha, 0.9);
+    const help = kiln(['distill', '--help']);
+    assert.match(help.stdout, /\$ kiln distill --teacher fashion\.kiln --student/);
+  });
+});
