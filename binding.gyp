@@ -3,14 +3,17 @@
     {
       "target_name": "kiln_native",
       "sources": [
+        "native/src/adam.cc",
         "native/src/addon.cc",
         "native/src/conv2d.cc",
+        "native/src/copy.cc",
         "native/src/cpu.cc",
         "native/src/elementwise.cc",
         "native/src/gemm.cc",
         "native/src/gemm_avx2.cc",
         "native/src/gemm_avx512.cc",
         "native/src/gemm_scalar.cc",
+        "native/src/malloc_tuning.cc",
         "native/src/napi_args.cc",
         "native/src/pool2d.cc",
         "native/src/thread_pool.cc"
@@ -18,11 +21,12 @@
       "defines": ["NAPI_VERSION=8"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
-      "cflags_cc": ["-std=c++17", "-fexceptions", "-O3"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-O3", "-ffp-contract=off", "-fno-math-errno"],
       "xcode_settings": {
         "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
         "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
-        "GCC_OPTIMIZATION_LEVEL": "3"
+        "GCC_OPTIMIZATION_LEVEL": "3",
+        "OTHER_CPLUSPLUSFLAGS": ["-ffp-contract=off", "-fno-math-errno"]
       },
       "msvs_settings": {
         "VCCLCompilerTool": {

@@ -4,15 +4,19 @@
 // every extent: a bad call must throw, not touch memory outside the arrays.
 #include <node_api.h>
 
+#include <cmath>
 #include <memory>
 #include <string>
 #include <type_traits>
 #include <vector>
 
+#include "adam.h"
 #include "conv2d.h"
+#include "copy.h"
 #include "cpu.h"
 #include "elementwise.h"
 #include "gemm.h"
+#include "malloc_tuning.h"
 #include "napi_args.h"
 #include "pool2d.h"
 #include "thread_pool.h"
@@ -499,6 +503,66 @@ napi_value whereCall(napi_env env, napi_callback_info cbinfo) {
   });
 }
 
+// (x, dy, dx): the ReLU gradient over dx's length.
+napi_value reluBackwardCall(napi_env env, napi_callback_info cbinfo) {
+  return guard(env, [&] {
+    CallArgs args(env, cbinfo, 3);
+    const ArrayView<float> x = args.float32Array(0, "x");
+    const ArrayView<float> dy = args.float32Array(1, "dy");
+    const ArrayView<float> dx = args.float32Array(2, "dx");
+    const int64_t n = static_cast<int64_t>(dx.length);
+    requireLength("reluBackward", "x", x.length, n);
+    requireLength("reluBackward", "dy", dy.length, n);
+    reluBackward(runtime().pool, x.data, dy.data, dx.data, n);
+    return undefinedValue(env);
+  });
+}
+
+// (src, srcOffset, dst, dstOffset, layout: Float64Array [shape..., srcStrides..., dstStrides...])
+napi_value copyCall(napi_env env, napi_callback_info cbinfo) {
+  return guard(env, [&] {
+    CallArgs args(env, cbinfo, 5);
+    const ArrayView<float> src = args.float32Array(0, "src");
+    const int64_t srcOffset = args.size(1, "src offset");
+    const ArrayView<float> dst = args.float32Array(2, "dst");
+    const int64_t dstOffset = args.size(3, "dst offset");
+    const ArrayView<double> layout = args.float64Array(4, "layout");
+    if (layout.length % 3 != 0) {
+      throw JsError(JsError::Kind::kRangeError, "copy: layout must hold the shape and two sets of strides");
+    }
+    const size_t rank = layout.length / 3;
+    std::vector<int64_t> values(layout.length);
+    for (size_t i = 0; i < layout.length; ++i) {
+      const double v = layout.data[i];
+      if (!(v >= 0 && v < 9007199254740992.0) || std::floor(v) != v) {
+        throw JsError(JsError::Kind::kRangeError, "copy: shape and strides must be non-negative integers");
+      }
+      values[i] = static_cast<int64_t>(v);
+    }
+    const int64_t* shape = values.data();
+    const int64_t* srcStrides = shape + rank;
+    const int64_t* dstStrides = srcStrides + rank;
+    int64_t srcLast = srcOffset, dstLast = dstOffset;
+    bool empty = false;
+    for (size_t d = 0; d < rank; ++d) {
+      empty = empty || shape[d] == 0;
+      if (shape[d] > 1 && dstStrides[d] == 0) {
+        throw JsError(JsError::Kind::kRangeError, "copy: the destination must not repeat positions (a zero stride)");
+      }
+      if (shape[d] > 0) {
+        srcLast += (shape[d] - 1) * srcStrides[d];
+        dstLast += (shape[d] - 1) * dstStrides[d];
+      }
+    }
+    if (empty) return undefinedValue(env);
+    requireLength("copy", "src", src.length, srcLast + 1);
+    requireLength("copy", "dst", dst.length, dstLast + 1);
+    stridedCopy(runtime().pool, src.data + srcOffset, dst.data + dstOffset, static_cast<int>(rank), shape, srcStrides,
+                dstStrides);
+    return undefinedValue(env);
+  });
+}
+
 // (x, xOffset, layout: Float64Array [shape..., strides...], reduced: Uint8Array, out)
 napi_value sumCall(napi_env env, napi_callback_info cbinfo) {
   return guard(env, [&] {
@@ -536,11 +600,41 @@ napi_value sumCall(napi_env env, napi_callback_info cbinfo) {
   });
 }
 
+// ---- optimizers
+
+// (hyperparameters: Float64Array [lr, beta1, beta2, eps, weightDecay, stepSize, biasCorrection2Sqrt,
+// decoupled], p, g, m, v, vMax | null), updating p's whole length.
+napi_value adamUpdateCall(napi_env env, napi_callback_info cbinfo) {
+  return guard(env, [&] {
+    CallArgs args(env, cbinfo, 6);
+    const ArrayView<double> h = args.float64Array(0, "hyperparameters");
+    if (h.length != 8) throw JsError(JsError::Kind::kRangeError, "adamUpdate: hyperparameters must have 8 entries");
+    const AdamStep step{h.data[0], h.data[1], h.data[2], h.data[3], h.data[4], h.data[5], h.data[6], h.data[7] != 0};
+    const ArrayView<float> p = args.float32Array(1, "p");
+    const ArrayView<float> g = args.float32Array(2, "g");
+    const ArrayView<float> m = args.float32Array(3, "m");
+    const ArrayView<float> v = args.float32Array(4, "v");
+    const int64_t n = static_cast<int64_t>(p.length);
+    requireLength("adamUpdate", "g", g.length, n);
+    requireLength("adamUpdate", "m", m.length, n);
+    requireLength("adamUpdate", "v", v.length, n);
+    float* vMax = nullptr;
+    if (!args.isNull(5)) {
+      const ArrayView<float> max = args.float32Array(5, "vMax");
+      requireLength("adamUpdate", "vMax", max.length, n);
+      vMax = max.data;
+    }
+    adamUpdate(runtime().isa, runtime().pool, step, p.data, g.data, m.data, v.data, vMax, n);
+    return undefinedValue(env);
+  });
+}
+
 }  // namespace
 }  // namespace kiln
 
 NAPI_MODULE_INIT() {
   using namespace kiln;
+  keepFreedTensorMemory();
   const napi_property_descriptor properties[] = {
       {"info", nullptr, info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setIsa", nullptr, setIsa, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
@@ -559,7 +653,10 @@ NAPI_MODULE_INIT() {
       {"unary", nullptr, unaryCall, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"binary", nullptr, binaryCall, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"where", nullptr, whereCall, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"reluBackward", nullptr, reluBackwardCall, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"copy", nullptr, copyCall, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"sum", nullptr, sumCall, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"adamUpdate", nullptr, adamUpdateCall, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   if (napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties) != napi_ok) {
     return nullptr;

@@ -50,52 +50,65 @@ void validRange(int64_t size, int64_t stride, int64_t pad, int64_t offset, int64
   *end = std::max(*start, std::min(outSize, floorDiv(size - 1 + shift, stride) + 1));
 }
 
+// For each kernel row (kh) and column (kw), the output rows and columns whose tap lands inside the input;
+// the others read padding. Worked out once per call: the divisions would otherwise dominate im2col.
+struct TapRanges {
+  std::vector<int64_t> rowStart, rowEnd, colStart, colEnd;
+};
+
+TapRanges tapRanges(const ConvGeometry& g) {
+  TapRanges r{std::vector<int64_t>(g.kernelH), std::vector<int64_t>(g.kernelH), std::vector<int64_t>(g.kernelW),
+              std::vector<int64_t>(g.kernelW)};
+  for (int64_t kh = 0; kh < g.kernelH; ++kh) {
+    validRange(g.inH, g.strideH, g.padTop, kh * g.dilationH, g.outH, &r.rowStart[kh], &r.rowEnd[kh]);
+  }
+  for (int64_t kw = 0; kw < g.kernelW; ++kw) {
+    validRange(g.inW, g.strideW, g.padLeft, kw * g.dilationW, g.outW, &r.colStart[kw], &r.colEnd[kw]);
+  }
+  return r;
+}
+
 // Unfolds cinG channels of one image and group into col[kSize × outPlane], zeros where taps hit padding.
-void im2col(const ConvGeometry& g, int64_t cinG, const float* x, float* col) {
+void im2col(const ConvGeometry& g, const TapRanges& taps, int64_t cinG, const float* x, float* col) {
+  const int64_t outPlane = g.outH * g.outW;
   for (int64_t c = 0; c < cinG; ++c) {
     const float* plane = x + c * g.inH * g.inW;
     for (int64_t kh = 0; kh < g.kernelH; ++kh) {
-      int64_t ohStart, ohEnd;
-      validRange(g.inH, g.strideH, g.padTop, kh * g.dilationH, g.outH, &ohStart, &ohEnd);
-      for (int64_t kw = 0; kw < g.kernelW; ++kw) {
-        int64_t owStart, owEnd;
-        validRange(g.inW, g.strideW, g.padLeft, kw * g.dilationW, g.outW, &owStart, &owEnd);
+      const int64_t ohStart = taps.rowStart[kh], ohEnd = taps.rowEnd[kh];
+      for (int64_t kw = 0; kw < g.kernelW; ++kw, col += outPlane) {
+        const int64_t owStart = taps.colStart[kw], owEnd = taps.colEnd[kw];
+        const bool padded = owStart > 0 || owEnd < g.outW;
         std::fill(col, col + ohStart * g.outW, 0.0f);
         for (int64_t oh = ohStart; oh < ohEnd; ++oh) {
           float* dst = col + oh * g.outW;
           const float* src = plane + (oh * g.strideH - g.padTop + kh * g.dilationH) * g.inW - g.padLeft + kw * g.dilationW;
-          std::fill(dst, dst + owStart, 0.0f);
+          if (padded) std::fill(dst, dst + owStart, 0.0f);
           if (g.strideW == 1) {
             std::copy(src + owStart, src + owEnd, dst + owStart);
           } else {
             for (int64_t ow = owStart; ow < owEnd; ++ow) dst[ow] = src[ow * g.strideW];
           }
-          std::fill(dst + owEnd, dst + g.outW, 0.0f);
+          if (padded) std::fill(dst + owEnd, dst + g.outW, 0.0f);
         }
-        std::fill(col + ohEnd * g.outW, col + g.outH * g.outW, 0.0f);
-        col += g.outH * g.outW;
+        std::fill(col + ohEnd * g.outW, col + outPlane, 0.0f);
       }
     }
   }
 }
 
 // Adjoint of im2col: overwrites cinG channels of dx with the sums of their column entries.
-void col2im(const ConvGeometry& g, int64_t cinG, const float* col, float* dx) {
+void col2im(const ConvGeometry& g, const TapRanges& taps, int64_t cinG, const float* col, float* dx) {
   std::fill(dx, dx + cinG * g.inH * g.inW, 0.0f);
   for (int64_t c = 0; c < cinG; ++c) {
     float* plane = dx + c * g.inH * g.inW;
     for (int64_t kh = 0; kh < g.kernelH; ++kh) {
-      int64_t ohStart, ohEnd;
-      validRange(g.inH, g.strideH, g.padTop, kh * g.dilationH, g.outH, &ohStart, &ohEnd);
-      for (int64_t kw = 0; kw < g.kernelW; ++kw) {
-        int64_t owStart, owEnd;
-        validRange(g.inW, g.strideW, g.padLeft, kw * g.dilationW, g.outW, &owStart, &owEnd);
-        for (int64_t oh = ohStart; oh < ohEnd; ++oh) {
+      for (int64_t kw = 0; kw < g.kernelW; ++kw, col += g.outH * g.outW) {
+        const int64_t owStart = taps.colStart[kw], owEnd = taps.colEnd[kw];
+        for (int64_t oh = taps.rowStart[kh]; oh < taps.rowEnd[kh]; ++oh) {
           const float* src = col + oh * g.outW;
           float* dst = plane + (oh * g.strideH - g.padTop + kh * g.dilationH) * g.inW - g.padLeft + kw * g.dilationW;
           for (int64_t ow = owStart; ow < owEnd; ++ow) dst[ow * g.strideW] += src[ow];
         }
-        col += g.outH * g.outW;
       }
     }
   }
@@ -117,13 +130,14 @@ void forEachImageAndGroup(ThreadPool& pool, const ConvGeometry& g, const Task& t
 void conv2dForward(const MicroKernel& kernel, ThreadPool& pool, const ConvGeometry& g, const float* x, const float* w,
                    const float* bias, float* out) {
   const Layout l = layoutOf(g);
+  const TapRanges taps = tapRanges(g);
   forEachImageAndGroup(pool, g, [&](int64_t n, int64_t grp) {
     const float* xImage = x + (n * g.inChannels + grp * l.cinG) * l.inPlane;
     float* outImage = out + (n * g.outChannels + grp * l.coutG) * l.outPlane;
     const float* columns = xImage;
     if (!l.direct) {
       float* col = columnScratch(static_cast<size_t>(l.kSize * l.outPlane));
-      im2col(g, l.cinG, xImage, col);
+      im2col(g, taps, l.cinG, xImage, col);
       columns = col;
     }
     // The bias is written first and the GEMM accumulates onto it, so it costs no extra pass afterwards.
@@ -140,6 +154,7 @@ void conv2dForward(const MicroKernel& kernel, ThreadPool& pool, const ConvGeomet
 void conv2dBackwardInput(const MicroKernel& kernel, ThreadPool& pool, const ConvGeometry& g, const float* dy,
                          const float* w, float* dx) {
   const Layout l = layoutOf(g);
+  const TapRanges taps = tapRanges(g);
   forEachImageAndGroup(pool, g, [&](int64_t n, int64_t grp) {
     float* dxImage = dx + (n * g.inChannels + grp * l.cinG) * l.inPlane;
     const MatrixRef wT{w + grp * l.coutG * l.kSize, l.kSize, true};
@@ -150,13 +165,14 @@ void conv2dBackwardInput(const MicroKernel& kernel, ThreadPool& pool, const Conv
     }
     float* dcol = columnScratch(static_cast<size_t>(l.kSize * l.outPlane));
     gemm(kernel, pool, l.kSize, l.outPlane, l.coutG, 1.0f, wT, dyImage, 0.0f, dcol, l.outPlane);
-    col2im(g, l.cinG, dcol, dxImage);
+    col2im(g, taps, l.cinG, dcol, dxImage);
   });
 }
 
 void conv2dBackwardWeight(const MicroKernel& kernel, ThreadPool& pool, const ConvGeometry& g, const float* x,
                           const float* dy, float* dw) {
   const Layout l = layoutOf(g);
+  const TapRanges taps = tapRanges(g);
   const int64_t dwSize = g.outChannels * l.kSize;
   std::fill(dw, dw + dwSize, 0.0f);
   // dw_g (coutG × kSize) = Σ_images dy_g · colᵀ. With few kernel taps (a first layer on one input channel
@@ -173,7 +189,7 @@ void conv2dBackwardWeight(const MicroKernel& kernel, ThreadPool& pool, const Con
         const float* columns = xImage;
         if (!l.direct) {
           float* col = columnScratch(static_cast<size_t>(l.kSize * l.outPlane));
-          im2col(g, l.cinG, xImage, col);
+          im2col(g, taps, l.cinG, xImage, col);
           columns = col;
         }
         const float* dyImage = dy + (n * g.outChannels + grp * l.coutG) * l.outPlane;

@@ -39,6 +39,10 @@ void binary(ThreadPool& pool, BinaryOp op, Grid<float> a, Grid<float> b, void* o
 void where(ThreadPool& pool, Grid<uint8_t> cond, Grid<float> a, Grid<float> b, float* out, int64_t outer,
            int64_t inner);
 
+// dx[i] = x[i] > 0 ? dy[i] : 0 for i < n: the gradient of ReLU in one pass (NaN in x gives 0, as x > 0 is
+// false; NaN in dy passes where x > 0).
+void reluBackward(ThreadPool& pool, const float* x, const float* dy, float* dx, int64_t n);
+
 // Sums x over the dimensions flagged in `reduced` (in double precision, as the js backend does), writing
 // the kept dimensions contiguously in order. `shape`, `strides` and `reduced` have `rank` entries.
 void sum(ThreadPool& pool, const float* x, int rank, const int64_t* shape, const int64_t* strides, const bool* reduced,

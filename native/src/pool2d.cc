@@ -66,6 +66,35 @@ void maxPoolPlane(const float* x, int64_t inW, const std::vector<WindowRange>& r
   }
 }
 
+// True for the common 2 × 2, stride 2, unpadded pooling whose windows all lie inside the input.
+bool isPairPooling(const PoolGeometry& g) {
+  return g.kernelH == 2 && g.kernelW == 2 && g.strideH == 2 && g.strideW == 2 && g.padH == 0 && g.padW == 0 &&
+         2 * g.outH <= g.inH && 2 * g.outW <= g.inW;
+}
+
+// Max pooling of one plane with 2 × 2 windows at stride 2. Same result as maxPoolPlane: folding a window's
+// first element into -Infinity always yields that element and its index, and the other three follow in
+// scan order. Without the window bookkeeping each output costs a few compares and blends.
+void maxPoolPairPlane(const float* x, int64_t inW, int64_t outH, int64_t outW, float* out, int32_t* argmax) {
+  for (int64_t oh = 0; oh < outH; ++oh) {
+    const float* top = x + 2 * oh * inW;
+    const float* bottom = top + inW;
+    const int32_t rowIndex = static_cast<int32_t>(2 * oh * inW);
+    for (int64_t ow = 0; ow < outW; ++ow) {
+      const int32_t index = rowIndex + static_cast<int32_t>(2 * ow);
+      float best = top[2 * ow];
+      int32_t bestIndex = index;
+      foldMax(top[2 * ow + 1], index + 1, best, bestIndex);
+      foldMax(bottom[2 * ow], index + static_cast<int32_t>(inW), best, bestIndex);
+      foldMax(bottom[2 * ow + 1], index + static_cast<int32_t>(inW) + 1, best, bestIndex);
+      out[ow] = best;
+      argmax[ow] = bestIndex;
+    }
+    out += outW;
+    argmax += outW;
+  }
+}
+
 // Runs planeTask(first, last) over ranges of the batch · channels planes, in parallel when large enough.
 template <typename PlaneTask>
 void forEachPlaneRange(ThreadPool& pool, const PoolGeometry& g, const PlaneTask& planeTask) {
@@ -80,10 +109,18 @@ void forEachPlaneRange(ThreadPool& pool, const PoolGeometry& g, const PlaneTask&
 }  // namespace
 
 void maxPool2d(ThreadPool& pool, const PoolGeometry& g, const float* x, float* out, int32_t* argmax) {
-  const std::vector<WindowRange> rows = windowRanges(g.outH, g.strideH, g.padH, g.kernelH, g.inH);
-  const std::vector<WindowRange> columns = windowRanges(g.outW, g.strideW, g.padW, g.kernelW, g.inW);
   const int64_t inPlane = g.inH * g.inW;
   const int64_t outPlane = g.outH * g.outW;
+  if (isPairPooling(g)) {
+    forEachPlaneRange(pool, g, [&](int64_t first, int64_t last) {
+      for (int64_t plane = first; plane < last; ++plane) {
+        maxPoolPairPlane(x + plane * inPlane, g.inW, g.outH, g.outW, out + plane * outPlane, argmax + plane * outPlane);
+      }
+    });
+    return;
+  }
+  const std::vector<WindowRange> rows = windowRanges(g.outH, g.strideH, g.padH, g.kernelH, g.inH);
+  const std::vector<WindowRange> columns = windowRanges(g.outW, g.strideW, g.padW, g.kernelW, g.inW);
   forEachPlaneRange(pool, g, [&](int64_t first, int64_t last) {
     for (int64_t plane = first; plane < last; ++plane) {
       maxPoolPlane(x + plane * inPlane, g.inW, rows, columns, out + plane * outPlane, argmax + plane * outPlane);

@@ -151,6 +151,21 @@ export interface StridedView {
   strides: readonly number[];
 }
 
+/** The hyperparameters of one Adam or AdamW update, with the step's bias corrections worked out. */
+export interface AdamStep {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** AdamW: scale p by 1 − lr · weightDecay first; Adam: add weightDecay · p to the gradient. */
+  decoupled: boolean;
+  /** lr / (1 − beta1ᵗ). */
+  stepSize: number;
+  /** √(1 − beta2ᵗ). */
+  biasCorrection2Sqrt: number;
+}
+
 /** Kernels a compute backend provides. The `js` backend implements all of them and is the test oracle. */
 export interface Backend {
   /** Short name used by `KILN_BACKEND` and `kiln env`. */
@@ -192,6 +207,11 @@ export interface Backend {
   where(cond: StridedView, a: StridedView, b: StridedView, shape: readonly number[], out: NumericArray): void;
   /** Copies a strided source over `shape` into a strided destination (views to views, no allocation). */
   copy(src: StridedView, shape: readonly number[], dst: StridedView): void;
+  /**
+   * The gradient of ReLU in one pass: dx[i] = x[i] > 0 ? dy[i] : 0 for every i < dx.length (x and dy
+   * contiguous, at least as long). NaN in x gives 0; NaN in dy passes where x > 0.
+   */
+  reluBackward(x: FloatArray, dy: FloatArray, dx: FloatArray): void;
   /** out = op(a, b) over `shape` (the broadcast shape), written contiguously. */
   binary(op: BinaryOp, a: StridedView, b: StridedView, shape: readonly number[], out: NumericArray): void;
   /**
@@ -199,4 +219,11 @@ export interface Backend {
    * contiguously in order to out.
    */
   reduce(op: ReduceOp, x: StridedView, shape: readonly number[], reduced: readonly boolean[], out: NumericArray): void;
+
+  /**
+   * One Adam/AdamW step over a parameter in place, PyTorch 1.13's single-tensor update, in the parameter's
+   * precision: p, m (first moment), v (second moment) and vMax (AMSGrad's running maximum, or null) are
+   * updated over p.length elements from the gradient g. All arrays have the same type.
+   */
+  adamUpdate(step: AdamStep, p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, vMax: FloatArray | null): void;
 }

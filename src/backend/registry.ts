@@ -2,6 +2,7 @@ import { BackendError } from '../errors.js';
 import type { Backend } from './backend.js';
 import { jsBackend } from './js/js-backend.js';
 import { loadNativeBackend, type NativeLoadResult } from './native/load.js';
+import { profiledBackend, profiling } from './profiler.js';
 
 /** Why the current backend was chosen, for `kiln env`. */
 export interface BackendChoice {
@@ -11,6 +12,19 @@ export interface BackendChoice {
 
 const backends = new Map<string, Backend>([[jsBackend.name, jsBackend]]);
 let current: BackendChoice | null = null;
+/** With KILN_PROFILE, the timed wrapper of each backend that ops have been given. */
+const timed = new Map<Backend, Backend>();
+
+/** The backend ops run on: `backend` itself, or its timed wrapper when profiling. */
+function instrumented(backend: Backend): Backend {
+  if (!profiling) return backend;
+  let wrapper = timed.get(backend);
+  if (wrapper === undefined) {
+    wrapper = profiledBackend(backend);
+    timed.set(backend, wrapper);
+  }
+  return wrapper;
+}
 
 /** Loads the native backend on first use and registers it when it loads. */
 function nativeBackend(): NativeLoadResult {
@@ -58,19 +72,19 @@ function choose(): BackendChoice {
         `KILN_BACKEND=${requested} is not an available backend; available: ${availableBackends().join(', ')}`,
       );
     }
-    return { backend, reason: `KILN_BACKEND=${requested}` };
+    return { backend: instrumented(backend), reason: `KILN_BACKEND=${requested}` };
   }
   const native = nativeBackend();
   if (native.backend !== null) {
     const isa = ISA_LABELS[native.backend.isa] ?? native.backend.isa;
     const threads = native.backend.threads;
     return {
-      backend: native.backend,
+      backend: instrumented(native.backend),
       reason: `native (${isa}, ${threads} thread${threads === 1 ? '' : 's'}) is the fastest available backend`,
     };
   }
   warnNativeUnavailable(native.reason);
-  return { backend: jsBackend, reason: `the native backend is unavailable: ${native.reason}` };
+  return { backend: instrumented(jsBackend), reason: `the native backend is unavailable: ${native.reason}` };
 }
 
 /** The backend every op runs on (chosen on first use: `KILN_BACKEND`, else the fastest available). */
@@ -95,5 +109,5 @@ export function setBackend(name: string): void {
   if (backend === undefined) {
     throw new BackendError(`unknown backend '${name}'; available: ${availableBackends().join(', ')}`);
   }
-  current = { backend, reason: 'set by setBackend()' };
+  current = { backend: instrumented(backend), reason: 'set by setBackend()' };
 }

@@ -1,12 +1,25 @@
 import { record } from '../autograd/graph.js';
+import type { FloatArray } from '../backend/backend.js';
+import { getBackend } from '../backend/registry.js';
+import { allocateUninitialized, isFloat } from '../tensor/dtype.js';
 import { normalizeAxis } from '../tensor/shape.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { binaryKernel, reduceKernel, unaryKernel, whereKernel } from './primitives.js';
 import { stableShift } from './reduce.js';
 
 /** max(x, 0); the gradient at 0 is 0, as in PyTorch. */
 export function relu(x: Tensor): Tensor {
-  return record('relu', [x], unaryKernel('relu', x), (g) => [whereKernel(binaryKernel('gt', x, 0), g, 0)]);
+  // The kernel overwrites its output, so it needs no zero-filled storage; integer inputs give float32.
+  const out = allocateUninitialized(isFloat(x.dtype) ? x.dtype : 'float32', x.size);
+  getBackend().unary('relu', x.view(), x.shape, out);
+  return record('relu', [x], new Tensor(out, x.shape), (g) => [reluGradient(x, g)]);
+}
+
+/** g where x > 0, else 0, in one pass of the backend's fused kernel (x and g have the same shape and dtype). */
+function reluGradient(x: Tensor, g: Tensor): Tensor {
+  const dx = allocateUninitialized(g.dtype, g.size) as FloatArray;
+  getBackend().reluBackward(x.contiguousData() as FloatArray, g.contiguousData() as FloatArray, dx);
+  return new Tensor(dx, g.shape);
 }
 
 /** x for x > 0, negativeSlope · x otherwise. */

@@ -2,7 +2,7 @@ import { record } from '../autograd/graph.js';
 import type { Conv2dGeometry, FloatArray } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { ArgumentError, ShapeError } from '../errors.js';
-import { allocate, assertFloat, promoteTypes } from '../tensor/dtype.js';
+import { allocateUninitialized, assertFloat, promoteTypes } from '../tensor/dtype.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { cast, reduceKernel } from './primitives.js';
@@ -91,7 +91,8 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   const dtype = [x, weight, ...(bias ? [bias] : [])].map((t) => t.dtype).reduce(promoteTypes);
   const xData = cast(x, dtype).contiguousData() as FloatArray;
   const wData = cast(weight, dtype).contiguousData() as FloatArray;
-  const out = allocate(dtype, g.batch * g.outChannels * g.outH * g.outW) as FloatArray;
+  // Every kernel here overwrites its output, so none needs zeroed storage.
+  const out = allocateUninitialized(dtype, g.batch * g.outChannels * g.outH * g.outW) as FloatArray;
   const backend = getBackend();
   backend.conv2d(g, xData, wData, bias ? (cast(bias, dtype).contiguousData() as FloatArray) : null, out);
   const inputs = bias ? [x, weight, bias] : [x, weight];
@@ -100,12 +101,12 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
     let dx: Tensor | null = null;
     let dw: Tensor | null = null;
     if (x.requiresGrad) {
-      const data = allocate(dtype, x.size) as FloatArray;
+      const data = allocateUninitialized(dtype, x.size) as FloatArray;
       backend.conv2dBackwardInput(g, dy, wData, data);
       dx = cast(new Tensor(data, x.shape), x.dtype);
     }
     if (weight.requiresGrad) {
-      const data = allocate(dtype, weight.size) as FloatArray;
+      const data = allocateUninitialized(dtype, weight.size) as FloatArray;
       backend.conv2dBackwardWeight(g, xData, dy, data);
       dw = cast(new Tensor(data, weight.shape), weight.dtype);
     }

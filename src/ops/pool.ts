@@ -2,7 +2,7 @@ import { record } from '../autograd/graph.js';
 import type { FloatArray, Pool2dGeometry } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { ArgumentError, ShapeError } from '../errors.js';
-import { allocate, assertFloat } from '../tensor/dtype.js';
+import { allocateUninitialized, assertFloat } from '../tensor/dtype.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { pair, type Size2d } from './conv.js';
@@ -44,12 +44,13 @@ function poolGeometry(op: string, x: Tensor, kernelSize: Size2d, options: Pool2d
 export function maxPool2d(x: Tensor, kernelSize: Size2d, options: Pool2dOptions = {}): Tensor {
   const g = poolGeometry('maxPool2d', x, kernelSize, options);
   const outSize = g.batch * g.channels * g.outH * g.outW;
-  const out = allocate(x.dtype, outSize) as FloatArray;
-  const argmax = new Int32Array(outSize);
+  // The pooling kernels overwrite their outputs (the backward ones zero dx first), so none needs zeroed storage.
+  const out = allocateUninitialized(x.dtype, outSize) as FloatArray;
+  const argmax = allocateUninitialized('int32', outSize) as Int32Array;
   const backend = getBackend();
   backend.maxPool2d(g, x.contiguousData() as FloatArray, out, argmax);
   return record('maxPool2d', [x], new Tensor(out, [g.batch, g.channels, g.outH, g.outW]), (gradOut) => {
-    const dx = allocate(x.dtype, x.size) as FloatArray;
+    const dx = allocateUninitialized(x.dtype, x.size) as FloatArray;
     backend.maxPool2dBackward(g, gradOut.contiguousData() as FloatArray, argmax, dx);
     return [new Tensor(dx, x.shape)];
   });
@@ -59,11 +60,11 @@ export function maxPool2d(x: Tensor, kernelSize: Size2d, options: Pool2dOptions 
 export function avgPool2d(x: Tensor, kernelSize: Size2d, options: AvgPool2dOptions = {}): Tensor {
   const g = poolGeometry('avgPool2d', x, kernelSize, options);
   const countIncludePad = options.countIncludePad ?? true;
-  const out = allocate(x.dtype, g.batch * g.channels * g.outH * g.outW) as FloatArray;
+  const out = allocateUninitialized(x.dtype, g.batch * g.channels * g.outH * g.outW) as FloatArray;
   const backend = getBackend();
   backend.avgPool2d(g, countIncludePad, x.contiguousData() as FloatArray, out);
   return record('avgPool2d', [x], new Tensor(out, [g.batch, g.channels, g.outH, g.outW]), (gradOut) => {
-    const dx = allocate(x.dtype, x.size) as FloatArray;
+    const dx = allocateUninitialized(x.dtype, x.size) as FloatArray;
     backend.avgPool2dBackward(g, countIncludePad, gradOut.contiguousData() as FloatArray, dx);
     return [new Tensor(dx, x.shape)];
   });

@@ -1,4 +1,5 @@
 import type { FloatArray } from '../backend/backend.js';
+import { getBackend } from '../backend/registry.js';
 import { ArgumentError } from '../errors.js';
 import { Optimizer, type Hyperparameters, type OptimizerParams, type ParamGroup, type ParamState } from './optimizer.js';
 import { checkBoolean, checkNumber, formatValue } from './validate.js';
@@ -54,25 +55,27 @@ export abstract class AdamBase extends Optimizer<AdamGroup> {
   protected updateParameter(p: FloatArray, g: FloatArray, state: ParamState, group: AdamGroup): void {
     const { lr, eps, weightDecay, amsgrad } = group;
     const [beta1, beta2] = group.betas;
-    const decoupled = this.decoupledWeightDecay;
     const m = this.buffer(state, 'expAvg', p);
     const v = this.buffer(state, 'expAvgSq', p);
     const vMax = amsgrad ? this.buffer(state, 'maxExpAvgSq', p) : null;
-    const stepSize = lr / (1 - beta1 ** state.step);
-    const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** state.step);
-    const decay = 1 - lr * weightDecay;
-    const n = p.length;
-    for (let i = 0; i < n; i++) {
-      if (decoupled) p[i] = p[i]! * decay;
-      const gi = decoupled || weightDecay === 0 ? g[i]! : g[i]! + weightDecay * p[i]!;
-      m[i] = m[i]! * beta1 + (1 - beta1) * gi;
-      v[i] = v[i]! * beta2 + (1 - beta2) * gi * gi;
-      let second = v[i]!;
-      if (vMax !== null) second = vMax[i] = Math.max(vMax[i]!, second);
-      // eps is added after the bias-corrected square root, as in PyTorch.
-      const denom = Math.sqrt(second) / biasCorrection2Sqrt + eps;
-      p[i] = p[i]! + (-stepSize * m[i]!) / denom;
-    }
+    // One pass over p, g and the moments in the backend (native: one loop in C++, same results).
+    getBackend().adamUpdate(
+      {
+        lr,
+        beta1,
+        beta2,
+        eps,
+        weightDecay,
+        decoupled: this.decoupledWeightDecay,
+        stepSize: lr / (1 - beta1 ** state.step),
+        biasCorrection2Sqrt: Math.sqrt(1 - beta2 ** state.step),
+      },
+      p,
+      g,
+      m,
+      v,
+      vMax,
+    );
   }
 }
 

@@ -23,6 +23,24 @@ export function allocate(dtype: DType, length: number): NumericArray {
   return new ARRAY_CONSTRUCTORS[dtype](length);
 }
 
+/** Below this size, skipping the zero-fill saves nothing worth a second allocation path. */
+const UNINITIALIZED_MIN_BYTES = 64 * 1024;
+
+/**
+ * Storage of `dtype` with `length` elements whose contents are unspecified, for the output of a kernel
+ * that overwrites every element. Zero-filling megabytes costs about as much as the kernel writing them,
+ * so large arrays come from Node's `Buffer.allocUnsafeSlow` (a fresh ArrayBuffer of their own, never a
+ * slice of Node's shared buffer pool); small ones, and runtimes without `Buffer`, get zeroed storage.
+ * Never read an element before writing it.
+ */
+export function allocateUninitialized(dtype: DType, length: number): NumericArray {
+  const Constructor = ARRAY_CONSTRUCTORS[dtype];
+  const bytes = length * Constructor.BYTES_PER_ELEMENT;
+  if (bytes < UNINITIALIZED_MIN_BYTES || typeof Buffer === 'undefined') return new Constructor(length);
+  const bytesView = Buffer.allocUnsafeSlow(bytes);
+  return new Constructor(bytesView.buffer, bytesView.byteOffset, length);
+}
+
 /** The dtype whose storage class `data` is. */
 export function dtypeOfArray(data: NumericArray): DType {
   if (data instanceof Float32Array) return 'float32';

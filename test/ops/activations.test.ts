@@ -55,6 +55,22 @@ describe('elementwise activations: gradients', () => {
   }
 });
 
+describe('relu in float32 on the current backend (large arrays, views, NaN)', () => {
+  test('values and the fused gradient equal max(x, 0) and g where x > 0', () => {
+    // 70,000 elements are large enough for storage without zero-fill.
+    const n = 70_000;
+    const raw = Float32Array.from({ length: 2 * n }, (_, i) => (i % 97 === 0 ? NaN : Math.sin(i) * 3));
+    // Every second element: a strided view, which the op reads through a contiguous copy.
+    const x = new Tensor(raw, [n], [2], 1).setRequiresGrad();
+    const g = Float32Array.from({ length: n }, (_, i) => Math.cos(i));
+    const out = relu(x);
+    out.backward(new Tensor(g, [n]));
+    const xs = values(x.detach());
+    assert.deepEqual(values(out), xs.map((v) => (v > 0 || Number.isNaN(v) ? v : 0)));
+    assert.deepEqual(values(x.grad!), xs.map((v, i) => (v > 0 ? g[i]! : 0)));
+  });
+});
+
 describe('elementwise activations: forward values', () => {
   const x = fromArray([-2, -0.5, 0, 0.5, 2], { dtype: 'float64' });
   test('relu, leakyRelu, elu', () => {

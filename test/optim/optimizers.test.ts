@@ -1,9 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ArgumentError, fromArray, type Tensor } from '../../src/index.js';
+import { ArgumentError, availableBackends, fromArray, getBackend, setBackend, type Tensor } from '../../src/index.js';
 import { Adagrad, Adam, AdamW, RMSprop, SGD } from '../../src/optim/index.js';
 import { assertClose, assertThrows } from '../ops/util.js';
-import { param } from './util.js';
+import { makeParams, param, train } from './util.js';
 
 const grad = (p: Tensor, values: number[]): void => {
   p.grad = fromArray(values, { dtype: 'float64' });
@@ -104,6 +104,30 @@ describe('Adam and AdamW', () => {
     assertThrows(() => new Adam([p], { eps: -1e-8 }), ArgumentError, 'eps must be a finite number ≥ 0');
     assertThrows(() => new Adam([p], { lr: Infinity }), ArgumentError, 'lr must be a finite number ≥ 0, got Infinity');
     assertThrows(() => new AdamW([{ params: [p], weightDecay: -0.01 }]), ArgumentError, 'AdamW param group 0: weightDecay');
+  });
+});
+
+describe('Adam and AdamW on every backend', () => {
+  test('float32 updates give the same bits as on the js backend (the reference loop)', () => {
+    const original = getBackend().name;
+    const run = (backend: string, options: { weightDecay?: number; amsgrad?: boolean }, decoupled: boolean): number[][] => {
+      setBackend(backend);
+      const params = makeParams('float32');
+      const optimizer = decoupled ? new AdamW(params, { lr: 0.05, ...options }) : new Adam(params, { lr: 0.05, ...options });
+      train(optimizer, params, 0, 5);
+      return params.map((p) => Array.from(p.data));
+    };
+    try {
+      for (const backend of availableBackends()) {
+        for (const options of [{}, { weightDecay: 0.1 }, { weightDecay: 0.1, amsgrad: true }]) {
+          for (const decoupled of [false, true]) {
+            assert.deepEqual(run(backend, options, decoupled), run('js', options, decoupled), `${backend}: ${JSON.stringify(options)}, decoupled ${decoupled}`);
+          }
+        }
+      }
+    } finally {
+      setBackend(original);
+    }
   });
 });
 

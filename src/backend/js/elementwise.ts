@@ -1,4 +1,4 @@
-import type { BinaryOp, NumericArray, StridedView, UnaryOp } from '../backend.js';
+import type { BinaryOp, FloatArray, NumericArray, StridedView, UnaryOp } from '../backend.js';
 import { contiguousStrides, forEachRow } from '../strided.js';
 import { erf, sigmoid, softplus } from './math.js';
 
@@ -122,4 +122,13 @@ export function copy(src: StridedView, shape: readonly number[], dst: StridedVie
     }
     for (let i = 0; i < n; i++, is += ss, id += sd) dd[id] = ds[is]!;
   });
+}
+
+/** The ReLU gradient: dx[i] = x[i] > 0 ? dy[i] : 0 over dx's length. */
+export function reluBackward(x: FloatArray, dy: FloatArray, dx: FloatArray): void {
+  const n = dx.length;
+  for (const [name, array] of [['x', x], ['dy', dy]] as const) {
+    if (array.length < n) throw new RangeError(`reluBackward: ${name} needs ${n} elements, has ${array.length}`);
+  }
+  for (let i = 0; i < n; i++) dx[i] = x[i]! > 0 ? dy[i]! : 0;
 }

@@ -1,6 +1,7 @@
 import type { Backend } from '../backend.js';
+import { adamUpdate } from './adam.js';
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './conv2d.js';
-import { binary, copy, unary, where } from './elementwise.js';
+import { binary, copy, reluBackward, unary, where } from './elementwise.js';
 import { gemm, gemmPacked, packB } from './gemm.js';
 import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool2d.js';
 import { reduce } from './reduce.js';
@@ -19,8 +20,10 @@ export const jsBackend: Backend = {
   avgPool2d,
   avgPool2dBackward,
   unary,
+  reluBackward,
   binary,
   where,
   copy,
   reduce,
+  adamUpdate,
 };

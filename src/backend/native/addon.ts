@@ -87,8 +87,24 @@ export interface NativeAddon {
     outer: number,
     inner: number,
   ): void;
+  /** Strided copy; `layout` holds the shape, then src's strides, then dst's (all non-negative). */
+  copy(src: Float32Array, srcOffset: number, dst: Float32Array, dstOffset: number, layout: Float64Array): void;
+  /** dx[i] = x[i] > 0 ? dy[i] : 0 over dx's length. */
+  reluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array): void;
   /** Sum over the flagged dimensions; `layout` holds the shape, then x's strides. */
   sum(x: Float32Array, xOffset: number, layout: Float64Array, reduced: Uint8Array, out: Float32Array): void;
+  /**
+   * Backend.adamUpdate over p's length; `hyperparameters` holds lr, beta1, beta2, eps, weightDecay, stepSize,
+   * biasCorrection2Sqrt and decoupled (1 or 0).
+   */
+  adamUpdate(
+    hyperparameters: Float64Array,
+    p: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    vMax: Float32Array | null,
+  ): void;
 }
 
 /**

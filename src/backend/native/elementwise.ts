@@ -1,11 +1,18 @@
 /**
  * Elementwise kernels and sums of the native backend. The addon covers float32 data laid out as an
  * outer × inner grid with inner strides of 0 or 1 (contiguous tensors, scalars, a row or column broadcast
- * against a matrix) for relu, the arithmetic and comparison ops, where and sum; everything else runs on
- * the js backend's kernels, which give the same results.
+ * against a matrix) for relu, the arithmetic and comparison ops, where and sum, plus the contiguous ReLU
+ * gradient and float32 copies of any non-negative layout; everything else runs on the js backend's
+ * kernels, which give the same results.
  */
 import type { Backend, BinaryOp, NumericArray, StridedView } from '../backend.js';
-import { binary as jsBinary, unary as jsUnary, where as jsWhere } from '../js/elementwise.js';
+import {
+  binary as jsBinary,
+  copy as jsCopy,
+  reluBackward as jsReluBackward,
+  unary as jsUnary,
+  where as jsWhere,
+} from '../js/elementwise.js';
 import { reduce as jsReduce } from '../js/reduce.js';
 import { coalesce, contiguousStrides } from '../strided.js';
 import type { NativeAddon } from './addon.js';
@@ -49,7 +56,9 @@ const ARITHMETIC = new Set<BinaryOp>(['add', 'sub', 'mul', 'div', 'maximum', 'mi
 const COMPARISONS = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 
 /** The native elementwise and reduction kernels over a loaded addon. */
-export function nativeElementwise(addon: NativeAddon): Pick<Backend, 'unary' | 'binary' | 'where' | 'reduce'> {
+export function nativeElementwise(
+  addon: NativeAddon,
+): Pick<Backend, 'unary' | 'binary' | 'where' | 'reluBackward' | 'copy' | 'reduce'> {
   return {
     unary(op, x, shape, out, alpha, beta) {
       if (op === 'relu' && x.data instanceof Float32Array && out instanceof Float32Array) {
@@ -85,6 +94,26 @@ export function nativeElementwise(addon: NativeAddon): Pick<Backend, 'unary' | '
         }
       }
       jsWhere(cond, a, b, shape, out);
+    },
+
+    copy(src, shape, dst) {
+      // Copies within one buffer stay on the js kernel, whose row copies handle overlap.
+      if (src.data instanceof Float32Array && dst.data instanceof Float32Array && src.data.buffer !== dst.data.buffer) {
+        // Merged dimensions make most copies one row or one transpose.
+        const { shape: dims, strides } = coalesce(shape, [src.strides, dst.strides]);
+        const [from, to] = strides as [number[], number[]];
+        if (from.every((s) => s >= 0) && to.every((s) => s > 0)) {
+          return addon.copy(src.data, src.offset, dst.data, dst.offset, Float64Array.from([...dims, ...from, ...to]));
+        }
+      }
+      jsCopy(src, shape, dst);
+    },
+
+    reluBackward(x, dy, dx) {
+      if (x instanceof Float32Array && dy instanceof Float32Array && dx instanceof Float32Array) {
+        return addon.reluBackward(x, dy, dx);
+      }
+      jsReluBackward(x, dy, dx);
     },
 
     reduce(op, x, shape, reduced, out) {

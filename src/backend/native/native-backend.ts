@@ -1,8 +1,8 @@
 /**
- * The `native` backend: GEMM, convolution, pooling and the hot elementwise kernels in our C++ addon for
- * float32 data, on the memory of the typed arrays themselves (no copies). Float64 data, mixed precisions,
- * copies and the remaining elementwise and reduction kernels run on the js backend's implementations,
- * which remain Kiln's float64 path.
+ * The `native` backend: GEMM, convolution, pooling, the hot elementwise kernels and the Adam update in our
+ * C++ addon for float32 data, on the memory of the typed arrays themselves (no copies). Float64 data,
+ * mixed precisions, converting copies and the remaining elementwise and reduction kernels run on the js
+ * backend's implementations, which remain Kiln's float64 path.
  */
 import { BackendError } from '../../errors.js';
 import type {
@@ -14,8 +14,8 @@ import type {
   PackedMatrix,
   Pool2dGeometry,
 } from '../backend.js';
+import { adamUpdate as jsAdamUpdate } from '../js/adam.js';
 import * as js from '../js/conv2d.js';
-import { copy } from '../js/elementwise.js';
 import { gemm as jsGemm, gemmPacked as jsGemmPacked, packB as jsPackB } from '../js/gemm.js';
 import * as jsPool from '../js/pool2d.js';
 import type { NativeAddon, NativeGemmArgs } from './addon.js';
@@ -92,6 +92,8 @@ function nativeGemmArgs(args: Float32GemmArgs): NativeGemmArgs {
 
 /** Builds the backend over a loaded addon. */
 export function createNativeBackend(addon: NativeAddon): NativeBackend {
+  // Adam's hyperparameters travel in one reused array rather than eight arguments.
+  const adamHyperparameters = new Float64Array(8);
   return {
     name: 'native',
 
@@ -208,6 +210,14 @@ export function createNativeBackend(addon: NativeAddon): NativeBackend {
     },
 
     ...nativeElementwise(addon),
-    copy,
+
+    adamUpdate(step, p, g, m, v, vMax) {
+      if (!(f32(p) && f32(g) && f32(m) && f32(v)) || (vMax !== null && !f32(vMax))) {
+        return jsAdamUpdate(step, p, g, m, v, vMax);
+      }
+      const { lr, beta1, beta2, eps, weightDecay, stepSize, biasCorrection2Sqrt, decoupled } = step;
+      adamHyperparameters.set([lr, beta1, beta2, eps, weightDecay, stepSize, biasCorrection2Sqrt, decoupled ? 1 : 0]);
+      addon.adamUpdate(adamHyperparameters, p, g, m, v, vMax);
+    },
   };
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BinaryOp, NumericArray, StridedView } from '../../../src/backend/backend.js';
-import { binary, unary, where } from '../../../src/backend/js/elementwise.js';
+import { binary, copy, reluBackward, unary, where } from '../../../src/backend/js/elementwise.js';
 import { reduce } from '../../../src/backend/js/reduce.js';
 import { contiguousStrides } from '../../../src/backend/strided.js';
 import { assertClose, seededRandom } from '../../helpers/arrays.js';
@@ -105,6 +105,74 @@ test('where matches the js backend bit for bit', () => {
       assert.deepEqual(got, want, `${layout.name} (${config})`);
     }
   });
+});
+
+test('reluBackward matches the js backend bit for bit on ragged lengths, NaN and ±0 included', () => {
+  const rand = seededRandom(5);
+  forEachConfiguration(native, (config) => {
+    // Lengths around the vector widths, and one large enough to be split over threads.
+    for (const n of [0, 1, 7, 15, 16, 17, 33, 1000, 200_003]) {
+      const x = awkward(n + 3, rand);
+      const dy = awkward(n + 1, rand);
+      const want = new Float32Array(n);
+      reluBackward(x, dy, want);
+      const got = new Float32Array(n).fill(7);
+      native.reluBackward(x, dy, got);
+      assert.deepEqual(got, want, `length ${n} (${config})`);
+    }
+  });
+});
+
+test('reluBackward passes dy where x > 0 and writes +0 elsewhere', () => {
+  const x = Float32Array.from([2, -1, 0, -0, NaN, Infinity, -Infinity]);
+  const dy = Float32Array.from([5, 5, 5, 5, 5, NaN, NaN]);
+  for (const kernel of [reluBackward, native.reluBackward.bind(native)]) {
+    const dx = new Float32Array(7).fill(7);
+    kernel(x, dy, dx);
+    assert.deepEqual([...dx], [5, 0, 0, 0, 0, NaN, 0]);
+    assert.ok(Object.is(dx[3], 0), 'x = −0 gives +0');
+  }
+  assert.throws(() => native.reluBackward(x.subarray(1), dy, new Float32Array(7)), /x needs 7 elements/);
+  assert.throws(() => reluBackward(x, dy.subarray(1), new Float32Array(7)), /dy needs 7 elements, has 6/);
+});
+
+test('copy matches the js backend for transposes, permutes, slices and broadcasts', () => {
+  const rand = seededRandom(6);
+  const cases: { name: string; shape: number[]; strides: number[]; offset: number; size: number }[] = [
+    { name: 'contiguous', shape: [67, 300], strides: [300, 1], offset: 3, size: 3 + 67 * 300 },
+    { name: 'transpose (a Linear weight gradient)', shape: [128, 1600], strides: [1, 128], offset: 0, size: 128 * 1600 },
+    { name: 'ragged transpose', shape: [33, 45], strides: [1, 33], offset: 1, size: 1 + 33 * 45 },
+    { name: 'batched transpose', shape: [3, 37, 29], strides: [37 * 29, 1, 37], offset: 0, size: 3 * 37 * 29 },
+    { name: 'NCHW → NHWC permute', shape: [2, 5, 7, 3], strides: [105, 7, 1, 35], offset: 0, size: 210 },
+    { name: 'column slice', shape: [50, 20], strides: [41, 2], offset: 5, size: 5 + 49 * 41 + 39 },
+    { name: 'row broadcast', shape: [300, 17], strides: [0, 1], offset: 2, size: 19 },
+    { name: 'scalar broadcast', shape: [4, 5], strides: [0, 0], offset: 1, size: 2 },
+    { name: 'rank 0', shape: [], strides: [], offset: 1, size: 2 },
+    { name: 'empty', shape: [0, 5], strides: [5, 1], offset: 0, size: 0 },
+  ];
+  forEachConfiguration(native, (config) => {
+    for (const c of cases) {
+      const src = { data: awkward(c.size, rand), offset: c.offset, strides: c.strides };
+      const total = size(c.shape);
+      // The destination is a strided view too: every second element of a larger buffer.
+      const dstStrides = contiguousStrides(c.shape).map((s) => 2 * s);
+      const want = new Float32Array(2 * total + 1).fill(7);
+      copy(src, c.shape, { data: want, offset: 1, strides: dstStrides });
+      const got = new Float32Array(2 * total + 1).fill(7);
+      native.copy(src, c.shape, { data: got, offset: 1, strides: dstStrides });
+      assert.deepEqual(got, want, `${c.name} (${config})`);
+    }
+  });
+});
+
+test('copies between dtypes or within one buffer run on the js kernel', () => {
+  const buffer = Float32Array.from([1, 2, 3, 4, 5]);
+  // An overlapping shift right by one within the same storage.
+  native.copy({ data: buffer, offset: 0, strides: [1] }, [4], { data: buffer, offset: 1, strides: [1] });
+  assert.deepEqual([...buffer], [1, 1, 2, 3, 4]);
+  const doubles = new Float64Array(3);
+  native.copy({ data: Float32Array.from([0.5, 1.5, 2.5]), offset: 0, strides: [1] }, [3], { data: doubles, offset: 0, strides: [1] });
+  assert.deepEqual([...doubles], [0.5, 1.5, 2.5]);
 });
 
 test('other dtypes and ops run on the js kernels', () => {

@@ -108,6 +108,25 @@ for (const [index, c] of CONFIGS.entries()) {
   });
 }
 
+test('2×2 stride-2 max pooling (its own kernel) follows the js rules for every mix of NaN, ±Infinity and ties', () => {
+  // Each window of one plane holds one of the 6⁴ arrangements of these values, in scan order.
+  const special = [NaN, Infinity, -Infinity, 1, 1, -2];
+  const windows = special.length ** 4;
+  const g = geometry({ name: '', inH: 2, inW: 2 * windows + 1, kernel: [2, 2], stride: [2, 2] });
+  const x = new Float32Array(g.inH * g.inW).fill(5);
+  for (let k = 0; k < windows; k++) {
+    const digits = [0, 1, 2, 3].map((d) => special[Math.floor(k / special.length ** d) % special.length]!);
+    [x[2 * k], x[2 * k + 1], x[g.inW + 2 * k], x[g.inW + 2 * k + 1]] = digits;
+  }
+  const want = { out: new Float32Array(windows), argmax: new Int32Array(windows) };
+  js.maxPool2d(g, x, want.out, want.argmax);
+  forEachConfiguration(native, (config) => {
+    const got = { out: new Float32Array(windows).fill(7), argmax: new Int32Array(windows).fill(-7) };
+    native.maxPool2d(g, x, got.out, got.argmax);
+    assert.deepEqual(got, want, config);
+  });
+});
+
 test('float64 pooling runs on the js kernels', () => {
   const g = geometry(CONFIGS[1]!);
   const x = new Float64Array(g.channels * g.inH * g.inW).map((_, i) => Math.sin(i));
