@@ -71,12 +71,12 @@ interface Settings {
 const SETTINGS: Settings = quick
   ? {
       trainSteps: 60, trainWarmup: 20, jsSteps: 4, jsWarmup: 2, reps: 3, b1Calls: 500, b256Calls: 10, slowB256Calls: 3,
-      gemmCalls: 5, gemmReps: 3, peakIterations: 30_000_000, peakReps: 1, weightsSteps: 40, maxRepS: 6, maxB256S: 2,
+      gemmCalls: 15, gemmReps: 3, peakIterations: 30_000_000, peakReps: 1, weightsSteps: 40, maxRepS: 6, maxB256S: 2,
       noiseBudgetS: 20, maxWaitS: 3, tries: 2, childTimeoutS: 150,
     }
   : {
       trainSteps: 300, trainWarmup: 20, jsSteps: 20, jsWarmup: 3, reps: 3, b1Calls: 500, b256Calls: 40, slowB256Calls: 15,
-      gemmCalls: 10, gemmReps: 5, peakIterations: 100_000_000, peakReps: 3, weightsSteps: 150, maxRepS: 30, maxB256S: 8,
+      gemmCalls: 30, gemmReps: 5, peakIterations: 100_000_000, peakReps: 3, weightsSteps: 150, maxRepS: 30, maxB256S: 8,
       noiseBudgetS: 150, maxWaitS: 20, tries: 3, childTimeoutS: 360,
     };
 
