@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { Conv2dGeometry, FloatArray } from '../../../src/backend/backend.js';
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from '../../../src/backend/js/conv2d.js';
 import { assertClose, randomArray, seededRandom, tolerance } from '../../helpers/arrays.js';
-
+import { convGeometry, type ConvConfig } from '../../helpers/kernel-cases.js';
 
 /**
  * Calls visit(xIndex, wIndex, outIndex) for every product x · w that the convolution sums into an output,
@@ -67,48 +67,7 @@ function naiveConv(
   return { out, dx, dw };
 }
 
-interface Config {
-  name: string;
-  batch?: number;
-  inChannels: number;
-  outChannels: number;
-  inH: number;
-  inW: number;
-  kernel: [number, number];
-  stride?: [number, number];
-  /** [top, bottom, left, right]; a negative bottom/right crops, as a caller-chosen outH/outW may. */
-  pad?: [number, number, number, number];
-  dilation?: [number, number];
-  groups?: number;
-  bias?: boolean;
-}
-
-function geometry(c: Config): Conv2dGeometry {
-  const [kernelH, kernelW] = c.kernel;
-  const [strideH, strideW] = c.stride ?? [1, 1];
-  const [padTop, padBottom, padLeft, padRight] = c.pad ?? [0, 0, 0, 0];
-  const [dilationH, dilationW] = c.dilation ?? [1, 1];
-  return {
-    batch: c.batch ?? 1,
-    inChannels: c.inChannels,
-    inH: c.inH,
-    inW: c.inW,
-    outChannels: c.outChannels,
-    kernelH,
-    kernelW,
-    strideH,
-    strideW,
-    padTop,
-    padLeft,
-    dilationH,
-    dilationW,
-    groups: c.groups ?? 1,
-    outH: Math.floor((c.inH + padTop + padBottom - dilationH * (kernelH - 1) - 1) / strideH) + 1,
-    outW: Math.floor((c.inW + padLeft + padRight - dilationW * (kernelW - 1) - 1) / strideW) + 1,
-  };
-}
-
-const CONFIGS: Config[] = [
+const CONFIGS: ConvConfig[] = [
   {
     name: '3x3 stride 1 pad 1 with bias',
     inChannels: 3, outChannels: 4, inH: 7, inW: 7, kernel: [3, 3], pad: [1, 1, 1, 1], bias: true,
@@ -182,7 +141,7 @@ const CONFIGS: Config[] = [
 for (const type of [Float32Array, Float64Array]) {
   for (const [index, c] of CONFIGS.entries()) {
     test(`conv2d forward and gradients match the definition: ${c.name} (${type.name})`, () => {
-      const g = geometry(c);
+      const g = convGeometry(c);
       const rand = seededRandom(index + 1);
       const x = randomArray(type, g.batch * g.inChannels * g.inH * g.inW, rand);
       const w = randomArray(type, g.outChannels * (g.inChannels / g.groups) * g.kernelH * g.kernelW, rand);
@@ -203,8 +162,8 @@ for (const type of [Float32Array, Float64Array]) {
   }
 }
 
-test('conv2d rejects inconsistent geometry and short arrays', () => {
-  const g = geometry({ name: '', inChannels: 4, outChannels: 6, inH: 3, inW: 3, kernel: [3, 3], groups: 2 });
+test('conv2d rejects inconsistent convGeometry and short arrays', () => {
+  const g = convGeometry({ name: '', inChannels: 4, outChannels: 6, inH: 3, inW: 3, kernel: [3, 3], groups: 2 });
   const x = new Float64Array(36);
   const w = new Float64Array(6 * 2 * 9);
   const out = new Float64Array(6);

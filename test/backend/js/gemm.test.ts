@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { GemmArgs, PackedMatrix } from '../../../src/backend/backend.js';
 import { gemm, gemmPacked, packB } from '../../../src/backend/js/gemm.js';
-import { assertClose, randomArray, seededRandom, tolerance, type FloatArrayConstructor } from '../../helpers/arrays.js';
-
+import { assertClose, seededRandom, tolerance } from '../../helpers/arrays.js';
+import { GEMM_SCALARS, GEMM_SIZES, GEMM_TRANS, makeGemmArgs, type GemmCase } from '../../helpers/kernel-cases.js';
 /** The definition: C[i][j] = alpha · Σ_p op(A)[i][p] · op(B)[p][j] + beta · C[i][j], with beta = 0 ignoring C. */
 function naiveGemm(g: GemmArgs): void {
   for (let i = 0; i < g.m; i++) {
@@ -20,58 +20,13 @@ function naiveGemm(g: GemmArgs): void {
   }
 }
 
-interface Case {
-  m: number;
-  n: number;
-  k: number;
-  transA: boolean;
-  transB: boolean;
-  alpha: number;
-  beta: number;
-}
 
-/** Builds random operands with random offsets and leading dimensions larger than needed. */
-function makeArgs(type: FloatArrayConstructor, c: Case, rand: () => number): GemmArgs {
-  const pad = (): number => Math.floor(rand() * 4);
-  const [aRows, aCols] = c.transA ? [c.k, c.m] : [c.m, c.k];
-  const [bRows, bCols] = c.transB ? [c.n, c.k] : [c.k, c.n];
-  const aOffset = pad(), lda = aCols + pad();
-  const bOffset = pad(), ldb = bCols + pad();
-  const cOffset = pad(), ldc = c.n + pad();
-  return {
-    ...c,
-    a: randomArray(type, aOffset + aRows * lda, rand),
-    aOffset,
-    lda,
-    b: randomArray(type, bOffset + bRows * ldb, rand),
-    bOffset,
-    ldb,
-    c: randomArray(type, cOffset + c.m * ldc + 2, rand),
-    cOffset,
-    ldc,
-  };
-}
-
-const SIZES = [1, 3, 5, 7, 13, 17, 33, 65];
-const SCALARS: [number, number][] = [
-  [1, 0],
-  [1, 1],
-  [-0.75, 0.5],
-  [2, -1.5],
-];
-const TRANS: [boolean, boolean][] = [
-  [false, false],
-  [false, true],
-  [true, false],
-  [true, true],
-];
-
-function* cases(rand: () => number): Generator<Case> {
-  for (const m of SIZES) {
-    for (const n of SIZES) {
-      for (const k of SIZES) {
-        const [transA, transB] = TRANS[Math.floor(rand() * TRANS.length)];
-        const [alpha, beta] = SCALARS[Math.floor(rand() * SCALARS.length)];
+function* cases(rand: () => number): Generator<GemmCase> {
+  for (const m of GEMM_SIZES) {
+    for (const n of GEMM_SIZES) {
+      for (const k of GEMM_SIZES) {
+        const [transA, transB] = GEMM_TRANS[Math.floor(rand() * GEMM_TRANS.length)];
+        const [alpha, beta] = GEMM_SCALARS[Math.floor(rand() * GEMM_SCALARS.length)];
         yield { m, n, k, transA, transB, alpha, beta };
       }
     }
@@ -83,7 +38,7 @@ function* cases(rand: () => number): Generator<Case> {
     [257, 3, 17],
     [129, 131, 257],
   ]) {
-    for (const [transA, transB] of TRANS) yield { m, n, k, transA, transB, alpha: 1.25, beta: 0.5 };
+    for (const [transA, transB] of GEMM_TRANS) yield { m, n, k, transA, transB, alpha: 1.25, beta: 0.5 };
   }
 }
 
@@ -91,7 +46,7 @@ for (const type of [Float32Array, Float64Array]) {
   test(`gemm matches the definition on ragged shapes (${type.name})`, () => {
     const rand = seededRandom(type === Float32Array ? 1 : 2);
     for (const c of cases(rand)) {
-      const args = makeArgs(type, c, rand);
+      const args = makeGemmArgs(type, c, rand);
       const want = args.c.slice();
       naiveGemm({ ...args, c: want });
       gemm(args);
@@ -102,7 +57,7 @@ for (const type of [Float32Array, Float64Array]) {
   test(`gemmPacked matches the definition on ragged shapes (${type.name})`, () => {
     const rand = seededRandom(type === Float32Array ? 3 : 4);
     for (const c of cases(rand)) {
-      const args = makeArgs(type, c, rand);
+      const args = makeGemmArgs(type, c, rand);
       const want = args.c.slice();
       naiveGemm({ ...args, c: want });
       const packed = packB(args.b, args.bOffset, args.ldb, args.transB, c.k, c.n);
@@ -117,12 +72,12 @@ for (const type of [Float32Array, Float64Array]) {
   test(`gemm with k = 0 scales C by beta (${type.name})`, () => {
     const rand = seededRandom(5);
     for (const beta of [0, 1, -2.5]) {
-      const args = makeArgs(type, { m: 5, n: 7, k: 0, transA: false, transB: false, alpha: 1, beta }, rand);
+      const args = makeGemmArgs(type, { m: 5, n: 7, k: 0, transA: false, transB: false, alpha: 1, beta }, rand);
       const want = args.c.slice();
       naiveGemm({ ...args, c: want });
       gemm(args);
       assertClose(args.c, want, 0, `beta ${beta}`);
-      const packedArgs = makeArgs(type, { m: 5, n: 7, k: 0, transA: true, transB: false, alpha: 1, beta }, rand);
+      const packedArgs = makeGemmArgs(type, { m: 5, n: 7, k: 0, transA: true, transB: false, alpha: 1, beta }, rand);
       const packedWant = packedArgs.c.slice();
       naiveGemm({ ...packedArgs, c: packedWant });
       gemmPacked({ ...packedArgs, b: packB(packedArgs.b, 0, 7, false, 0, 7) });
@@ -132,7 +87,7 @@ for (const type of [Float32Array, Float64Array]) {
 
   test(`gemm with beta = 0 overwrites NaN in C (${type.name})`, () => {
     const rand = seededRandom(6);
-    const args = makeArgs(type, { m: 6, n: 9, k: 4, transA: false, transB: true, alpha: 1, beta: 0 }, rand);
+    const args = makeGemmArgs(type, { m: 6, n: 9, k: 4, transA: false, transB: true, alpha: 1, beta: 0 }, rand);
     for (let i = 0; i < 6; i++) args.c.fill(NaN, args.cOffset + i * args.ldc, args.cOffset + i * args.ldc + 9);
     const want = args.c.slice();
     naiveGemm({ ...args, c: want });
@@ -141,7 +96,7 @@ for (const type of [Float32Array, Float64Array]) {
     for (let i = 0; i < 6; i++) {
       for (let j = 0; j < 9; j++) assert.ok(!Number.isNaN(args.c[args.cOffset + i * args.ldc + j]));
     }
-    const zeroK = makeArgs(type, { m: 2, n: 2, k: 0, transA: false, transB: false, alpha: 1, beta: 0 }, rand);
+    const zeroK = makeGemmArgs(type, { m: 2, n: 2, k: 0, transA: false, transB: false, alpha: 1, beta: 0 }, rand);
     zeroK.c.fill(NaN);
     zeroK.cOffset = 0;
     zeroK.ldc = 2;
@@ -160,7 +115,7 @@ test('gemm handles m = 0 and n = 0 without touching C', () => {
 
 test('gemm accepts operands of different precisions and rounds into C', () => {
   const rand = seededRandom(7);
-  const args = makeArgs(Float64Array, { m: 9, n: 11, k: 13, transA: true, transB: false, alpha: 1, beta: 1 }, rand);
+  const args = makeGemmArgs(Float64Array, { m: 9, n: 11, k: 13, transA: true, transB: false, alpha: 1, beta: 1 }, rand);
   const mixed = { ...args, a: Float32Array.from(args.a), c: Float32Array.from(args.c) };
   const want = Float64Array.from(mixed.c);
   naiveGemm({ ...mixed, c: want });
@@ -170,7 +125,7 @@ test('gemm accepts operands of different precisions and rounds into C', () => {
 
 test('packB copies B, so a packed matrix survives changes to it and can be reused', () => {
   const rand = seededRandom(8);
-  const args = makeArgs(Float64Array, { m: 7, n: 5, k: 6, transA: false, transB: false, alpha: 1, beta: 0 }, rand);
+  const args = makeGemmArgs(Float64Array, { m: 7, n: 5, k: 6, transA: false, transB: false, alpha: 1, beta: 0 }, rand);
   const packed = packB(args.b, args.bOffset, args.ldb, false, 6, 5);
   const want = args.c.slice();
   naiveGemm({ ...args, c: want });
@@ -180,7 +135,7 @@ test('packB copies B, so a packed matrix survives changes to it and can be reuse
     gemmPacked({ ...args, b: packed });
     assertClose(args.c, want, 1e-12, `round ${round}`);
   }
-  const other = makeArgs(Float64Array, { m: 3, n: 5, k: 6, transA: true, transB: false, alpha: 2, beta: 0 }, rand);
+  const other = makeGemmArgs(Float64Array, { m: 3, n: 5, k: 6, transA: true, transB: false, alpha: 2, beta: 0 }, rand);
   const otherWant = other.c.slice();
   naiveGemm({ ...other, b: originalB, bOffset: args.bOffset, ldb: args.ldb, c: otherWant });
   gemmPacked({ ...other, b: packed });

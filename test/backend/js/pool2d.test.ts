@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { FloatArray, Pool2dGeometry } from '../../../src/backend/backend.js';
 import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from '../../../src/backend/js/pool2d.js';
 import { assertClose, randomArray, seededRandom, tolerance } from '../../helpers/arrays.js';
-
+import { poolGeometry, type PoolConfig } from '../../helpers/kernel-cases.js';
 
 /**
  * Calls visit(outIndex, plane, h, w, inside) for every kernel tap of every window, straight from the
@@ -79,47 +79,7 @@ function naiveAvg(
   return { out, dx };
 }
 
-interface Config {
-  name: string;
-  batch?: number;
-  channels?: number;
-  inH: number;
-  inW: number;
-  kernel: [number, number];
-  stride: [number, number];
-  pad?: [number, number];
-  /** Rounds the output size up, as PyTorch's ceil_mode does, so the last window may hang off the input. */
-  ceil?: boolean;
-}
-
-function geometry(c: Config): Pool2dGeometry {
-  const [kernelH, kernelW] = c.kernel;
-  const [strideH, strideW] = c.stride;
-  const [padH, padW] = c.pad ?? [0, 0];
-  const outSize = (size: number, kernel: number, stride: number, pad: number): number => {
-    const span = size + 2 * pad - kernel;
-    if (c.ceil !== true) return Math.floor(span / stride) + 1;
-    const out = Math.ceil(span / stride) + 1;
-    // PyTorch drops a last window that would start inside the bottom/right padding.
-    return (out - 1) * stride >= size + pad ? out - 1 : out;
-  };
-  return {
-    batch: c.batch ?? 1,
-    channels: c.channels ?? 1,
-    inH: c.inH,
-    inW: c.inW,
-    kernelH,
-    kernelW,
-    strideH,
-    strideW,
-    padH,
-    padW,
-    outH: outSize(c.inH, kernelH, strideH, padH),
-    outW: outSize(c.inW, kernelW, strideW, padW),
-  };
-}
-
-const CONFIGS: Config[] = [
+const CONFIGS: PoolConfig[] = [
   { name: '2x2 stride 2, odd sizes', batch: 3, channels: 2, inH: 7, inW: 5, kernel: [2, 2], stride: [2, 2] },
   { name: '3x3 stride 2 pad 1', batch: 1, channels: 3, inH: 7, inW: 6, kernel: [3, 3], stride: [2, 2], pad: [1, 1] },
   { name: '3x3 stride 1 pad 1', batch: 3, channels: 2, inH: 5, inW: 5, kernel: [3, 3], stride: [1, 1], pad: [1, 1] },
@@ -138,7 +98,7 @@ const CONFIGS: Config[] = [
 
 for (const type of [Float32Array, Float64Array]) {
   for (const [index, c] of CONFIGS.entries()) {
-    const g = geometry(c);
+    const g = poolGeometry(c);
     const inSize = g.batch * g.channels * g.inH * g.inW;
     const outSize = g.batch * g.channels * g.outH * g.outW;
 
@@ -176,7 +136,7 @@ for (const type of [Float32Array, Float64Array]) {
 }
 
 test('maxPool2d: padding never wins, even over negative inputs', () => {
-  const g = geometry({ name: '', inH: 2, inW: 2, kernel: [3, 3], stride: [1, 1], pad: [1, 1] });
+  const g = poolGeometry({ name: '', inH: 2, inW: 2, kernel: [3, 3], stride: [1, 1], pad: [1, 1] });
   const x = new Float64Array([-4, -3, -2, -1]);
   const out = new Float64Array(4);
   const argmax = new Int32Array(4);
@@ -186,7 +146,7 @@ test('maxPool2d: padding never wins, even over negative inputs', () => {
 });
 
 test('maxPool2d: a window of -Infinity still points into the window', () => {
-  const g = geometry({ name: '', inH: 2, inW: 4, kernel: [2, 2], stride: [2, 2] });
+  const g = poolGeometry({ name: '', inH: 2, inW: 4, kernel: [2, 2], stride: [2, 2] });
   const x = new Float32Array([-Infinity, -Infinity, 1, -Infinity, -Infinity, -Infinity, -Infinity, 2]);
   const out = new Float32Array(2);
   const argmax = new Int32Array(2);
@@ -199,7 +159,7 @@ test('maxPool2d: a window of -Infinity still points into the window', () => {
 });
 
 test('maxPool2d: NaN propagates as the maximum and receives the gradient', () => {
-  const g = geometry({ name: '', inH: 3, inW: 3, kernel: [2, 2], stride: [1, 1] });
+  const g = poolGeometry({ name: '', inH: 3, inW: 3, kernel: [2, 2], stride: [1, 1] });
   const x = new Float64Array([1, 2, 3, 4, NaN, 6, 7, 8, 9]);
   const out = new Float64Array(4);
   const argmax = new Int32Array(4);
@@ -211,7 +171,7 @@ test('maxPool2d: NaN propagates as the maximum and receives the gradient', () =>
   assert.deepEqual([...dx], [0, 0, 0, 0, 10, 0, 0, 0, 0]);
   // With several NaNs in one window, the last one in scan order wins, as in PyTorch.
   const twoNaNs = new Float64Array([NaN, 1, NaN, 2]);
-  const single = geometry({ name: '', inH: 2, inW: 2, kernel: [2, 2], stride: [2, 2] });
+  const single = poolGeometry({ name: '', inH: 2, inW: 2, kernel: [2, 2], stride: [2, 2] });
   maxPool2d(single, twoNaNs, out, argmax);
   assert.ok(Number.isNaN(out[0]));
   assert.equal(argmax[0], 2);
@@ -220,7 +180,7 @@ test('maxPool2d: NaN propagates as the maximum and receives the gradient', () =>
 test('avgPool2d divisors follow PyTorch on a hand-worked example', () => {
   // 3×3 windows, stride 2, padding 1 over a 4×4 plane of ones, ceil mode gives a 3×3 output whose last
   // row/column of windows runs past the padding: they start at 3, so end = min(3 + 3, 4 + 1) = 5.
-  const g = geometry({ name: '', inH: 4, inW: 4, kernel: [3, 3], stride: [2, 2], pad: [1, 1], ceil: true });
+  const g = poolGeometry({ name: '', inH: 4, inW: 4, kernel: [3, 3], stride: [2, 2], pad: [1, 1], ceil: true });
   assert.equal(g.outH, 3);
   const x = new Float64Array(16).fill(1);
   const out = new Float64Array(9);
@@ -234,7 +194,7 @@ test('avgPool2d divisors follow PyTorch on a hand-worked example', () => {
 test('windows wholly in the padding: max gives -Infinity and argmax -1, average gives 0', () => {
   // Padding wider than half the kernel, which PyTorch refuses, leaves the corner windows empty. Two
   // channels, so a stray write through argmax -1 would land in the first plane.
-  const g = geometry({ name: '', channels: 2, inH: 1, inW: 2, kernel: [1, 1], stride: [1, 1], pad: [1, 0] });
+  const g = poolGeometry({ name: '', channels: 2, inH: 1, inW: 2, kernel: [1, 1], stride: [1, 1], pad: [1, 0] });
   assert.equal(g.outH, 3);
   const x = new Float64Array([3, 4, 5, 6]);
   const dy = new Float64Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
@@ -256,7 +216,7 @@ test('windows wholly in the padding: max gives -Infinity and argmax -1, average 
 });
 
 test('pooling rejects short arrays and zero strides', () => {
-  const g = geometry({ name: '', channels: 2, inH: 4, inW: 4, kernel: [2, 2], stride: [2, 2] });
+  const g = poolGeometry({ name: '', channels: 2, inH: 4, inW: 4, kernel: [2, 2], stride: [2, 2] });
   const x = new Float64Array(32);
   const [out7, out8] = [new Float64Array(7), new Float64Array(8)];
   assert.throws(() => maxPool2d(g, x, out7, new Int32Array(8)), /maxPool2d: out has 7 elements, needs 8/);

@@ -1,54 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Conv2dGeometry } from '../../../src/backend/backend.js';
 import * as js from '../../../src/backend/js/conv2d.js';
 import { assertClose, randomArray, seededRandom } from '../../helpers/arrays.js';
 import { forEachConfiguration, nativeBackend } from './native.js';
-
+import { convGeometry, type ConvConfig } from '../../helpers/kernel-cases.js';
 const native = nativeBackend();
 
-interface Config {
-  name: string;
-  batch?: number;
-  inChannels: number;
-  outChannels: number;
-  inH: number;
-  inW: number;
-  kernel: [number, number];
-  stride?: [number, number];
-  /** [top, bottom, left, right]; a negative bottom/right crops, as a caller-chosen outH/outW may. */
-  pad?: [number, number, number, number];
-  dilation?: [number, number];
-  groups?: number;
-  bias?: boolean;
-}
-
-function geometry(c: Config): Conv2dGeometry {
-  const [kernelH, kernelW] = c.kernel;
-  const [strideH, strideW] = c.stride ?? [1, 1];
-  const [padTop, padBottom, padLeft, padRight] = c.pad ?? [0, 0, 0, 0];
-  const [dilationH, dilationW] = c.dilation ?? [1, 1];
-  return {
-    batch: c.batch ?? 1,
-    inChannels: c.inChannels,
-    inH: c.inH,
-    inW: c.inW,
-    outChannels: c.outChannels,
-    kernelH,
-    kernelW,
-    strideH,
-    strideW,
-    padTop,
-    padLeft,
-    dilationH,
-    dilationW,
-    groups: c.groups ?? 1,
-    outH: Math.floor((c.inH + padTop + padBottom - dilationH * (kernelH - 1) - 1) / strideH) + 1,
-    outW: Math.floor((c.inW + padLeft + padRight - dilationW * (kernelW - 1) - 1) / strideW) + 1,
-  };
-}
-
-const CONFIGS: Config[] = [
+const CONFIGS: ConvConfig[] = [
   { name: '3x3 pad 1 with bias', inChannels: 3, outChannels: 4, inH: 7, inW: 7, kernel: [3, 3], pad: [1, 1, 1, 1], bias: true },
   {
     name: '3x3 stride 2 pad 1, batch 3',
@@ -111,7 +69,7 @@ const CONFIGS: Config[] = [
 
 for (const [index, c] of CONFIGS.entries()) {
   test(`conv2d forward and gradients match the js backend: ${c.name}`, () => {
-    const g = geometry(c);
+    const g = convGeometry(c);
     const rand = seededRandom(index + 1);
     const x = randomArray(Float32Array, g.batch * g.inChannels * g.inH * g.inW, rand);
     const w = randomArray(Float32Array, g.outChannels * (g.inChannels / g.groups) * g.kernelH * g.kernelW, rand);
@@ -137,7 +95,7 @@ for (const [index, c] of CONFIGS.entries()) {
 }
 
 test('float64 convolutions run on the js kernels, with identical results', () => {
-  const g = geometry(CONFIGS[16]!);
+  const g = convGeometry(CONFIGS[16]!);
   const rand = seededRandom(99);
   const x = randomArray(Float64Array, g.batch * g.inChannels * g.inH * g.inW, rand);
   const w = randomArray(Float64Array, g.outChannels * (g.inChannels / g.groups) * g.kernelH * g.kernelW, rand);
@@ -154,8 +112,8 @@ test('float64 convolutions run on the js kernels, with identical results', () =>
   assert.deepEqual(got, want);
 });
 
-test('conv2d rejects inconsistent geometry and short arrays, with the js messages', () => {
-  const g = geometry({ name: '', inChannels: 4, outChannels: 6, inH: 3, inW: 3, kernel: [3, 3], groups: 2 });
+test('conv2d rejects inconsistent convGeometry and short arrays, with the js messages', () => {
+  const g = convGeometry({ name: '', inChannels: 4, outChannels: 6, inH: 3, inW: 3, kernel: [3, 3], groups: 2 });
   const x = new Float32Array(36);
   const w = new Float32Array(6 * 2 * 9);
   const out = new Float32Array(6);

@@ -3,56 +3,11 @@ import assert from 'node:assert/strict';
 import type { GemmArgs, PackedMatrix } from '../../../src/backend/backend.js';
 import { gemm as jsGemm, packB as jsPackB } from '../../../src/backend/js/gemm.js';
 import { BackendError } from '../../../src/errors.js';
-import { assertClose, randomArray, seededRandom, type FloatArrayConstructor } from '../../helpers/arrays.js';
+import { assertClose, seededRandom, type FloatArrayConstructor } from '../../helpers/arrays.js';
 import { forEachConfiguration, nativeBackend } from './native.js';
-
+import { GEMM_SCALARS, GEMM_SIZES, GEMM_TRANS, makeGemmArgs, type GemmCase } from '../../helpers/kernel-cases.js';
 const native = nativeBackend();
 
-interface Case {
-  m: number;
-  n: number;
-  k: number;
-  transA: boolean;
-  transB: boolean;
-  alpha: number;
-  beta: number;
-}
-
-/** Random operands with random offsets and leading dimensions larger than needed. */
-function makeArgs(type: FloatArrayConstructor, c: Case, rand: () => number): GemmArgs {
-  const pad = (): number => Math.floor(rand() * 4);
-  const [aRows, aCols] = c.transA ? [c.k, c.m] : [c.m, c.k];
-  const [bRows, bCols] = c.transB ? [c.n, c.k] : [c.k, c.n];
-  const aOffset = pad(), lda = aCols + pad();
-  const bOffset = pad(), ldb = bCols + pad();
-  const cOffset = pad(), ldc = c.n + pad();
-  return {
-    ...c,
-    a: randomArray(type, aOffset + aRows * lda, rand),
-    aOffset,
-    lda,
-    b: randomArray(type, bOffset + bRows * ldb, rand),
-    bOffset,
-    ldb,
-    c: randomArray(type, cOffset + c.m * ldc + 2, rand),
-    cOffset,
-    ldc,
-  };
-}
-
-const SIZES = [1, 3, 5, 7, 13, 17, 33, 65];
-const SCALARS: [number, number][] = [
-  [1, 0],
-  [1, 1],
-  [-0.75, 0.5],
-  [2, -1.5],
-];
-const TRANS: [boolean, boolean][] = [
-  [false, false],
-  [false, true],
-  [true, false],
-  [true, true],
-];
 /**
  * Shapes past the native blocking in every direction: register tiles (8×32, 6×16, 4×8), row blocks
  * (120–128), k-blocks (256) and column blocks (1024), and big enough to be split over threads.
@@ -68,26 +23,26 @@ const LARGE: [number, number, number][] = [
   [1, 2100, 70],
 ];
 
-function* cases(rand: () => number): Generator<Case> {
-  for (const m of SIZES) {
-    for (const n of SIZES) {
-      for (const k of SIZES) {
-        const [transA, transB] = TRANS[Math.floor(rand() * TRANS.length)]!;
-        const [alpha, beta] = SCALARS[Math.floor(rand() * SCALARS.length)]!;
+function* cases(rand: () => number): Generator<GemmCase> {
+  for (const m of GEMM_SIZES) {
+    for (const n of GEMM_SIZES) {
+      for (const k of GEMM_SIZES) {
+        const [transA, transB] = GEMM_TRANS[Math.floor(rand() * GEMM_TRANS.length)]!;
+        const [alpha, beta] = GEMM_SCALARS[Math.floor(rand() * GEMM_SCALARS.length)]!;
         yield { m, n, k, transA, transB, alpha, beta };
       }
     }
   }
   for (const [m, n, k] of LARGE) {
-    for (const [transA, transB] of TRANS) yield { m, n, k, transA, transB, alpha: 1.25, beta: 0.5 };
+    for (const [transA, transB] of GEMM_TRANS) yield { m, n, k, transA, transB, alpha: 1.25, beta: 0.5 };
   }
 }
 
 /** Float32 cases with the js backend's results (computed once; every configuration must match them). */
-function float32Cases(seed: number): { c: Case; args: GemmArgs; want: FloatArrayConstructor['prototype'] }[] {
+function float32Cases(seed: number): { c: GemmCase; args: GemmArgs; want: FloatArrayConstructor['prototype'] }[] {
   const rand = seededRandom(seed);
   return [...cases(rand)].map((c) => {
-    const args = makeArgs(Float32Array, c, rand);
+    const args = makeGemmArgs(Float32Array, c, rand);
     const want = args.c.slice();
     jsGemm({ ...args, c: want });
     return { c, args, want };
@@ -122,7 +77,7 @@ test('gemmPacked matches the js backend on ragged shapes, for every kernel famil
 
 test('a packed matrix keeps the kernel family it was packed for', () => {
   const rand = seededRandom(13);
-  const args = makeArgs(Float32Array, { m: 37, n: 45, k: 29, transA: false, transB: true, alpha: 1, beta: 0 }, rand);
+  const args = makeGemmArgs(Float32Array, { m: 37, n: 45, k: 29, transA: false, transB: true, alpha: 1, beta: 0 }, rand);
   const want = args.c.slice();
   jsGemm({ ...args, c: want });
   const isa = native.isa;
@@ -144,7 +99,7 @@ test('a packed matrix keeps the kernel family it was packed for', () => {
 
 test('packB copies B, so a packed matrix survives changes to it and can be reused', () => {
   const rand = seededRandom(14);
-  const args = makeArgs(Float32Array, { m: 7, n: 40, k: 300, transA: false, transB: false, alpha: 1, beta: 0 }, rand);
+  const args = makeGemmArgs(Float32Array, { m: 7, n: 40, k: 300, transA: false, transB: false, alpha: 1, beta: 0 }, rand);
   const packed = native.packB(args.b, args.bOffset, args.ldb, false, 300, 40);
   const want = args.c.slice();
   jsGemm({ ...args, c: want });
@@ -159,7 +114,7 @@ test('packB copies B, so a packed matrix survives changes to it and can be reuse
 test('beta = 0 overwrites NaN in C; alpha = 0 and k = 0 scale C by beta without reading A or B', () => {
   const rand = seededRandom(15);
   forEachConfiguration(native, (config) => {
-    const args = makeArgs(Float32Array, { m: 70, n: 90, k: 40, transA: false, transB: true, alpha: 1, beta: 0 }, rand);
+    const args = makeGemmArgs(Float32Array, { m: 70, n: 90, k: 40, transA: false, transB: true, alpha: 1, beta: 0 }, rand);
     args.c.fill(NaN);
     const want = new Float32Array(args.c.length).fill(NaN);
     jsGemm({ ...args, c: want });
@@ -170,7 +125,7 @@ test('beta = 0 overwrites NaN in C; alpha = 0 and k = 0 scale C by beta without 
     }
     for (const beta of [0, 1, -2.5]) {
       for (const zero of [{ k: 0, alpha: 1 }, { k: 5, alpha: 0 }]) {
-        const scaled = makeArgs(Float32Array, { m: 9, n: 11, transA: true, transB: false, beta, ...zero }, rand);
+        const scaled = makeGemmArgs(Float32Array, { m: 9, n: 11, transA: true, transB: false, beta, ...zero }, rand);
         // NaN in A and B must not leak into C: they are not read.
         scaled.a.fill(NaN);
         scaled.b.fill(NaN);
@@ -193,7 +148,7 @@ test('m = 0 and n = 0 leave C untouched', () => {
 
 test('operands that are views into larger buffers are used in place', () => {
   const rand = seededRandom(16);
-  const args = makeArgs(Float32Array, { m: 33, n: 65, k: 17, transA: true, transB: false, alpha: 1, beta: 1 }, rand);
+  const args = makeGemmArgs(Float32Array, { m: 33, n: 65, k: 17, transA: true, transB: false, alpha: 1, beta: 1 }, rand);
   const want = args.c.slice();
   jsGemm({ ...args, c: want });
   // The same data seen through subarrays that start 3 elements into their buffers.
@@ -213,7 +168,7 @@ test('float64 and mixed-precision products run on the js kernels, with identical
     { m: 9, n: 11, k: 13, transA: true, transB: false, alpha: 1, beta: 1 },
     { m: 130, n: 9, k: 300, transA: false, transB: true, alpha: -0.75, beta: 0.5 },
   ]) {
-    const args = makeArgs(Float64Array, c, rand);
+    const args = makeGemmArgs(Float64Array, c, rand);
     const want = args.c.slice();
     jsGemm({ ...args, c: want });
     const got = args.c.slice();
@@ -234,7 +189,7 @@ test('float64 and mixed-precision products run on the js kernels, with identical
 
 test('gemmPacked rejects matrices packed by another backend, and float64 A with float32-packed B', () => {
   const rand = seededRandom(18);
-  const args = makeArgs(Float32Array, { m: 2, n: 2, k: 2, transA: false, transB: false, alpha: 1, beta: 0 }, rand);
+  const args = makeGemmArgs(Float32Array, { m: 2, n: 2, k: 2, transA: false, transB: false, alpha: 1, beta: 0 }, rand);
   const foreign: PackedMatrix[] = [{ backend: 'wasm', k: 2, n: 2 }, jsPackB(args.b, args.bOffset, args.ldb, false, 2, 2)];
   for (const b of foreign) {
     assert.throws(
@@ -281,7 +236,7 @@ test('gemm rejects operands too small for their shape, with the js messages', ()
 test('gemmAsync matches gemm and leaves the event loop free while it runs', async () => {
   const rand = seededRandom(19);
   const size = 768;
-  const args = makeArgs(Float32Array, { m: size, n: size, k: size, transA: false, transB: true, alpha: 1, beta: 0 }, rand);
+  const args = makeGemmArgs(Float32Array, { m: size, n: size, k: size, transA: false, transB: true, alpha: 1, beta: 0 }, rand);
   const want = args.c.slice();
   native.gemm({ ...args, c: want });
   const got = args.c.slice();
@@ -306,7 +261,7 @@ test('gemmAsync matches gemm and leaves the event loop free while it runs', asyn
 test('gemmAsync and gemm can run at the same time', async () => {
   const rand = seededRandom(20);
   const jobs = Array.from({ length: 4 }, () => {
-    const args = makeArgs(Float32Array, { m: 300, n: 260, k: 280, transA: true, transB: false, alpha: 1, beta: 0 }, rand);
+    const args = makeGemmArgs(Float32Array, { m: 300, n: 260, k: 280, transA: true, transB: false, alpha: 1, beta: 0 }, rand);
     const want = args.c.slice();
     jsGemm({ ...args, c: want });
     return { args, want };

@@ -1,52 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Pool2dGeometry } from '../../../src/backend/backend.js';
 import * as js from '../../../src/backend/js/pool2d.js';
 import { randomArray, seededRandom } from '../../helpers/arrays.js';
 import { forEachConfiguration, nativeBackend } from './native.js';
-
+import { poolGeometry, type PoolConfig } from '../../helpers/kernel-cases.js';
 const native = nativeBackend();
 
-interface Config {
-  name: string;
-  batch?: number;
-  channels?: number;
-  inH: number;
-  inW: number;
-  kernel: [number, number];
-  stride: [number, number];
-  pad?: [number, number];
-  /** Rounds the output size up, as PyTorch's ceil_mode does, so the last window may hang off the input. */
-  ceil?: boolean;
-}
-
-function geometry(c: Config): Pool2dGeometry {
-  const [kernelH, kernelW] = c.kernel;
-  const [strideH, strideW] = c.stride;
-  const [padH, padW] = c.pad ?? [0, 0];
-  const outSize = (size: number, kernel: number, stride: number, pad: number): number => {
-    const span = size + 2 * pad - kernel;
-    if (c.ceil !== true) return Math.floor(span / stride) + 1;
-    const out = Math.ceil(span / stride) + 1;
-    return (out - 1) * stride >= size + pad ? out - 1 : out;
-  };
-  return {
-    batch: c.batch ?? 1,
-    channels: c.channels ?? 1,
-    inH: c.inH,
-    inW: c.inW,
-    kernelH,
-    kernelW,
-    strideH,
-    strideW,
-    padH,
-    padW,
-    outH: outSize(c.inH, kernelH, strideH, padH),
-    outW: outSize(c.inW, kernelW, strideW, padW),
-  };
-}
-
-const CONFIGS: Config[] = [
+const CONFIGS: PoolConfig[] = [
   { name: '2x2 stride 2, odd sizes', batch: 3, channels: 2, inH: 7, inW: 5, kernel: [2, 2], stride: [2, 2] },
   { name: '3x3 stride 2 pad 1', batch: 1, channels: 3, inH: 7, inW: 6, kernel: [3, 3], stride: [2, 2], pad: [1, 1] },
   { name: '3x3 stride 1 pad 1', batch: 3, channels: 2, inH: 5, inW: 5, kernel: [3, 3], stride: [1, 1], pad: [1, 1] },
@@ -71,7 +31,7 @@ function awkwardArray(length: number, rand: () => number): Float32Array {
 }
 
 for (const [index, c] of CONFIGS.entries()) {
-  const g = geometry(c);
+  const g = poolGeometry(c);
   const inSize = g.batch * g.channels * g.inH * g.inW;
   const outSize = g.batch * g.channels * g.outH * g.outW;
 
@@ -112,7 +72,7 @@ test('2×2 stride-2 max pooling (its own kernel) follows the js rules for every 
   // Each window of one plane holds one of the 6⁴ arrangements of these values, in scan order.
   const special = [NaN, Infinity, -Infinity, 1, 1, -2];
   const windows = special.length ** 4;
-  const g = geometry({ name: '', inH: 2, inW: 2 * windows + 1, kernel: [2, 2], stride: [2, 2] });
+  const g = poolGeometry({ name: '', inH: 2, inW: 2 * windows + 1, kernel: [2, 2], stride: [2, 2] });
   const x = new Float32Array(g.inH * g.inW).fill(5);
   for (let k = 0; k < windows; k++) {
     const digits = [0, 1, 2, 3].map((d) => special[Math.floor(k / special.length ** d) % special.length]!);
@@ -128,7 +88,7 @@ test('2×2 stride-2 max pooling (its own kernel) follows the js rules for every 
 });
 
 test('float64 pooling runs on the js kernels', () => {
-  const g = geometry(CONFIGS[1]!);
+  const g = poolGeometry(CONFIGS[1]!);
   const x = new Float64Array(g.channels * g.inH * g.inW).map((_, i) => Math.sin(i));
   const out = new Float64Array(g.channels * g.outH * g.outW);
   const want = out.slice();
@@ -142,14 +102,14 @@ test('float64 pooling runs on the js kernels', () => {
 });
 
 test('maxPool2dBackward skips argmax entries outside the plane instead of writing out of bounds', () => {
-  const g = geometry({ name: '', channels: 2, inH: 2, inW: 2, kernel: [2, 2], stride: [2, 2] });
+  const g = poolGeometry({ name: '', channels: 2, inH: 2, inW: 2, kernel: [2, 2], stride: [2, 2] });
   const dx = new Float32Array(8).fill(NaN);
   native.maxPool2dBackward(g, new Float32Array([1, 2]), new Int32Array([3, 4]), dx);
   assert.deepEqual([...dx], [0, 0, 0, 1, 0, 0, 0, 0]);
 });
 
 test('pooling rejects short arrays and zero strides, with the js messages', () => {
-  const g = geometry({ name: '', channels: 2, inH: 4, inW: 4, kernel: [2, 2], stride: [2, 2] });
+  const g = poolGeometry({ name: '', channels: 2, inH: 4, inW: 4, kernel: [2, 2], stride: [2, 2] });
   const x = new Float32Array(32);
   const [out7, out8] = [new Float32Array(7), new Float32Array(8)];
   assert.throws(() => native.maxPool2d(g, x, out7, new Int32Array(8)), /maxPool2d: out has 7 elements, needs 8/);
