@@ -166,6 +166,55 @@ export interface AdamStep {
   biasCorrection2Sqrt: number;
 }
 
+/**
+ * Signed 8-bit weights `[n, k]` (n output channels, k the reduction) packed once by a backend for
+ * {@link Backend.qgemm} and {@link Backend.qconv2d}.
+ */
+export interface PackedInt8Matrix {
+  readonly backend: string;
+  /** The reduction length (columns of the unpacked weights). */
+  readonly k: number;
+  /** Output channels (rows of the unpacked weights). */
+  readonly n: number;
+}
+
+/**
+ * How the exact int32 accumulators of an integer product become outputs. For output channel j, with
+ * `acc = Σ_k a[k] · w[j, k]` (u8 × s8), every backend computes in float32, bit for bit:
+ * `v = fround(fround(acc + bias[j]) · scale[j])`.
+ * - `uint8`: `out = clamp(roundHalfEven(v) + zeroPoint, min, max)`; a fused ReLU is `min = zeroPoint`.
+ * - `float32`: `out = fround(v + offset[j])` (offset null adds nothing): a dequantized output.
+ * Callers fold the activation zero point into the bias (`bias[j] -= zeroPoint · Σ_k w[j, k]`).
+ */
+export type Requantization =
+  | { kind: 'uint8'; bias: Int32Array; scale: Float32Array; zeroPoint: number; min: number; max: number }
+  | { kind: 'float32'; bias: Int32Array; scale: Float32Array; offset: Float32Array | null };
+
+/** Arguments of the integer product `out[m, n] = requantize(a[m, k] · w[n, k]ᵀ)`, row-major. */
+export interface QGemmArgs {
+  m: number;
+  /** Unsigned 8-bit activations. */
+  a: Uint8Array;
+  aOffset: number;
+  lda: number;
+  w: PackedInt8Matrix;
+  requant: Requantization;
+  /** Uint8Array for a `uint8` requantization, Float32Array for `float32`. */
+  out: Uint8Array | Float32Array;
+  outOffset: number;
+  ldo: number;
+}
+
+/**
+ * A batch of activations in channels-last order, `[batch, plane, channels]` (NHWC with plane = H·W, or
+ * `[batch, features]` with plane 1), for the quantize and dequantize kernels.
+ */
+export interface ChannelsLastShape {
+  batch: number;
+  channels: number;
+  plane: number;
+}
+
 /** Kernels a compute backend provides. The `js` backend implements all of them and is the test oracle. */
 export interface Backend {
   /** Short name used by `KILN_BACKEND` and `kiln env`. */
@@ -226,4 +275,30 @@ export interface Backend {
    * updated over p.length elements from the gradient g. All arrays have the same type.
    */
   adamUpdate(step: AdamStep, p: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, vMax: FloatArray | null): void;
+
+  /** Packs s8 weights `w[n, k]` (row-major) once for the integer kernels. */
+  packInt8(w: Int8Array, n: number, k: number): PackedInt8Matrix;
+  /** The integer product of {@link QGemmArgs}; results are identical on every backend. */
+  qgemm(args: QGemmArgs): void;
+  /**
+   * Integer convolution in channels-last layout: x `[N, inH, inW, Cin]` u8 with zero point `xZeroPoint`
+   * (which the padding takes), weights packed from `[Cout, kH, kW, Cin]` (k = kH·kW·Cin), out
+   * `[N, outH, outW, Cout]` requantized. Only `groups = 1`.
+   */
+  qconv2d(g: Conv2dGeometry, x: Uint8Array, xZeroPoint: number, w: PackedInt8Matrix, requant: Requantization, out: Uint8Array | Float32Array): void;
+  /** Max pooling of channels-last u8 `[N, inH, inW, C]` into `[N, outH, outW, C]`; padding never wins. */
+  qmaxPool2d(g: Pool2dGeometry, x: Uint8Array, out: Uint8Array): void;
+  /**
+   * Average pooling of channels-last u8 with the divisor rules of {@link Backend.avgPool2d}; padding counts
+   * as `zeroPoint` (the quantized zero). `out = floor((2 · sum + count) / (2 · count))`: round half up.
+   */
+  qavgPool2d(g: Pool2dGeometry, countIncludePad: boolean, zeroPoint: number, x: Uint8Array, out: Uint8Array): void;
+  /**
+   * Quantizes float32 channels-first `[batch, channels, plane]` into channels-last u8:
+   * `q = clamp(roundHalfEven(fround(x / scale)) + zeroPoint, 0, 255)`. NaN has no quantized value: callers
+   * check for it.
+   */
+  quantize(shape: ChannelsLastShape, x: Float32Array, scale: number, zeroPoint: number, out: Uint8Array): void;
+  /** The inverse layout: channels-last u8 to channels-first float32, `fround((q − zeroPoint) · scale)`. */
+  dequantize(shape: ChannelsLastShape, x: Uint8Array, scale: number, zeroPoint: number, out: Float32Array): void;
 }

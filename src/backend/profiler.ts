@@ -62,6 +62,13 @@ const KERNEL_LABELS: { [K in KernelName]: (...args: Parameters<Backend[K]>) => s
   binary: (op) => `binary ${op}`,
   reduce: (op) => `reduce ${op}`,
   adamUpdate: () => 'adamUpdate',
+  packInt8: () => 'packInt8',
+  qgemm: (args) => `qgemm ${args.requant.kind}`,
+  qconv2d: () => 'qconv2d',
+  qmaxPool2d: () => 'qmaxPool2d',
+  qavgPool2d: () => 'qavgPool2d',
+  quantize: () => 'quantize',
+  dequantize: () => 'dequantize',
 };
 
 /**

@@ -117,7 +117,7 @@ export function avgPool2dBackward(g: Pool2dGeometry, countIncludePad: boolean, d
  * the window's length clipped only to the padded input, as PyTorch's avg_pool2d counts it
  * (end = min(start + kernel, size + pad)).
  */
-function windowRange(o: number, stride: number, pad: number, kernel: number, size: number): [number, number, number] {
+export function windowRange(o: number, stride: number, pad: number, kernel: number, size: number): [number, number, number] {
   const start = o * stride - pad;
   const paddedEnd = Math.min(start + kernel, size + pad);
   const clippedStart = Math.max(start, 0);

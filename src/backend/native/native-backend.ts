@@ -17,6 +17,7 @@ import type {
 import { adamUpdate as jsAdamUpdate } from '../js/adam.js';
 import * as js from '../js/conv2d.js';
 import { gemm as jsGemm, gemmPacked as jsGemmPacked, packB as jsPackB } from '../js/gemm.js';
+import * as jsInt8 from '../js/int8.js';
 import * as jsPool from '../js/pool2d.js';
 import type { NativeAddon, NativeGemmArgs } from './addon.js';
 import { nativeElementwise } from './elementwise.js';
@@ -219,5 +220,13 @@ export function createNativeBackend(addon: NativeAddon): NativeBackend {
       adamHyperparameters.set([lr, beta1, beta2, eps, weightDecay, stepSize, biasCorrection2Sqrt, decoupled ? 1 : 0]);
       addon.adamUpdate(adamHyperparameters, p, g, m, v, vMax);
     },
+
+    packInt8: jsInt8.packInt8,
+    qgemm: jsInt8.qgemm,
+    qconv2d: jsInt8.qconv2d,
+    qmaxPool2d: jsInt8.qmaxPool2d,
+    qavgPool2d: jsInt8.qavgPool2d,
+    quantize: jsInt8.quantize,
+    dequantize: jsInt8.dequantize,
   };
 }

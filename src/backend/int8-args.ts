@@ -1,0 +1,119 @@
+/**
+ * Argument checks of the integer kernels, shared by every backend so that an error reads the same
+ * whichever backend runs, and so that no backend reads or writes outside its arrays.
+ */
+import type { ChannelsLastShape, Conv2dGeometry, PackedInt8Matrix, Pool2dGeometry, QGemmArgs, Requantization } from './backend.js';
+
+/**
+ * The longest reduction an integer product accepts: 255 · 128 · k stays below 2³⁰, so the accumulator plus
+ * a bias of magnitude below 2³⁰ never leaves int32 (no backend wraps or saturates).
+ */
+export const MAX_INT8_REDUCTION = 32_768;
+/** Biases must stay below this magnitude (see {@link MAX_INT8_REDUCTION}). */
+export const MAX_INT8_BIAS = 2 ** 30;
+
+function fail(kernel: string, problem: string): never {
+  throw new RangeError(`${kernel}: ${problem}`);
+}
+
+function checkCount(kernel: string, name: string, value: number, min = 0): void {
+  if (!Number.isInteger(value) || value < min) fail(kernel, `${name} must be an integer ≥ ${min}, got ${value}`);
+}
+
+/** Checks the shape of weights to pack. */
+export function checkPackInt8(w: Int8Array, n: number, k: number): void {
+  checkCount('packInt8', 'n', n);
+  checkCount('packInt8', 'k', k);
+  if (k > MAX_INT8_REDUCTION) fail('packInt8', `k = ${k} exceeds the longest reduction, ${MAX_INT8_REDUCTION}`);
+  if (w.length < n * k) fail('packInt8', `weights [${n}, ${k}] need ${n * k} values, got ${w.length}`);
+}
+
+/** Checks a requantization against the number of output channels and the output array's type. */
+export function checkRequantization(kernel: string, r: Requantization, n: number, out: Uint8Array | Float32Array): void {
+  if (r.bias.length < n || r.scale.length < n) {
+    fail(kernel, `bias and scale need ${n} values (one per output channel), got ${r.bias.length} and ${r.scale.length}`);
+  }
+  for (let j = 0; j < n; j++) {
+    if (Math.abs(r.bias[j]!) >= MAX_INT8_BIAS) fail(kernel, `bias[${j}] = ${r.bias[j]} is not below 2^30 in magnitude`);
+  }
+  if (r.kind === 'uint8') {
+    if (!(out instanceof Uint8Array)) fail(kernel, 'a uint8 requantization writes a Uint8Array');
+    for (const [name, value] of [['zeroPoint', r.zeroPoint], ['min', r.min], ['max', r.max]] as const) {
+      if (!Number.isInteger(value) || value < 0 || value > 255) fail(kernel, `${name} must be an integer in [0, 255], got ${value}`);
+    }
+    if (r.min > r.max) fail(kernel, `min ${r.min} exceeds max ${r.max}`);
+  } else {
+    if (!(out instanceof Float32Array)) fail(kernel, 'a float32 requantization writes a Float32Array');
+    if (r.offset !== null && r.offset.length < n) fail(kernel, `offset needs ${n} values, got ${r.offset.length}`);
+  }
+}
+
+function checkMatrix(kernel: string, name: string, length: number, offset: number, ld: number, rows: number, cols: number): void {
+  checkCount(kernel, `${name} offset`, offset);
+  if (!Number.isInteger(ld) || ld < cols) fail(kernel, `leading dimension of ${name} is ${ld} but its rows have ${cols} columns`);
+  if (rows === 0 || cols === 0) return;
+  const end = offset + (rows - 1) * ld + cols;
+  if (end > length) fail(kernel, `${name} (${rows}×${cols}, offset ${offset}, ld ${ld}) needs ${end} elements, has ${length}`);
+}
+
+/** Checks every extent of an integer product. */
+export function checkQGemm(args: QGemmArgs, backend: string): void {
+  checkPacked('qgemm', args.w, backend);
+  checkCount('qgemm', 'm', args.m);
+  checkMatrix('qgemm', 'a', args.a.length, args.aOffset, args.lda, args.m, args.w.k);
+  checkMatrix('qgemm', 'out', args.out.length, args.outOffset, args.ldo, args.m, args.w.n);
+  checkRequantization('qgemm', args.requant, args.w.n, args.out);
+}
+
+/** Checks that weights were packed by this backend. */
+export function checkPacked(kernel: string, w: PackedInt8Matrix, backend: string): void {
+  if (w.backend !== backend) fail(kernel, `the weights were packed by the ${w.backend} backend; pack them with ${backend}'s packInt8`);
+}
+
+function checkGeometryFields(kernel: string, g: object): void {
+  for (const [name, value] of Object.entries(g)) {
+    if (typeof value === 'number') checkCount(kernel, name, value);
+  }
+}
+
+/** Checks an integer convolution's geometry against its arrays (channels-last, groups = 1). */
+export function checkQConv2d(g: Conv2dGeometry, x: Uint8Array, xZeroPoint: number, w: PackedInt8Matrix, r: Requantization, out: Uint8Array | Float32Array, backend: string): void {
+  checkGeometryFields('qconv2d', g);
+  checkPacked('qconv2d', w, backend);
+  if (g.groups !== 1) fail('qconv2d', `only groups = 1 is supported, got ${g.groups}`);
+  for (const name of ['strideH', 'strideW', 'dilationH', 'dilationW'] as const) checkCount('qconv2d', name, g[name], 1);
+  if (w.n !== g.outChannels || w.k !== g.kernelH * g.kernelW * g.inChannels) {
+    fail('qconv2d', `weights packed as [${w.n}, ${w.k}] do not fit [${g.outChannels}, ${g.kernelH}·${g.kernelW}·${g.inChannels}]`);
+  }
+  if (!Number.isInteger(xZeroPoint) || xZeroPoint < 0 || xZeroPoint > 255) fail('qconv2d', `xZeroPoint must be in [0, 255], got ${xZeroPoint}`);
+  const inputs = g.batch * g.inH * g.inW * g.inChannels;
+  const outputs = g.batch * g.outH * g.outW * g.outChannels;
+  if (x.length < inputs) fail('qconv2d', `x needs ${inputs} values, got ${x.length}`);
+  if (out.length < outputs) fail('qconv2d', `out needs ${outputs} values, got ${out.length}`);
+  checkRequantization('qconv2d', r, g.outChannels, out);
+}
+
+/** Checks an integer pooling's geometry against its arrays (channels-last). */
+export function checkQPool2d(kernel: string, g: Pool2dGeometry, x: Uint8Array, out: Uint8Array): void {
+  checkGeometryFields(kernel, g);
+  checkCount(kernel, 'strideH', g.strideH, 1);
+  checkCount(kernel, 'strideW', g.strideW, 1);
+  checkCount(kernel, 'kernelH', g.kernelH, 1);
+  checkCount(kernel, 'kernelW', g.kernelW, 1);
+  if (2 * g.padH > g.kernelH || 2 * g.padW > g.kernelW) fail(kernel, 'padding must be at most half the kernel, so every window holds an input element');
+  const inputs = g.batch * g.inH * g.inW * g.channels;
+  const outputs = g.batch * g.outH * g.outW * g.channels;
+  if (x.length < inputs) fail(kernel, `x needs ${inputs} values, got ${x.length}`);
+  if (out.length < outputs) fail(kernel, `out needs ${outputs} values, got ${out.length}`);
+}
+
+/** Checks a quantize or dequantize call. */
+export function checkQuantize(kernel: string, shape: ChannelsLastShape, scale: number, zeroPoint: number, xLength: number, outLength: number): void {
+  checkCount(kernel, 'batch', shape.batch);
+  checkCount(kernel, 'channels', shape.channels);
+  checkCount(kernel, 'plane', shape.plane);
+  if (!(scale > 0 && Number.isFinite(scale))) fail(kernel, `scale must be a positive finite number, got ${scale}`);
+  if (!Number.isInteger(zeroPoint) || zeroPoint < 0 || zeroPoint > 255) fail(kernel, `zeroPoint must be in [0, 255], got ${zeroPoint}`);
+  const size = shape.batch * shape.channels * shape.plane;
+  if (xLength < size || outLength < size) fail(kernel, `[${shape.batch}, ${shape.channels}, ${shape.plane}] needs ${size} values in and out, got ${xLength} and ${outLength}`);
+}
