@@ -8,6 +8,7 @@ import { registerEvalCommand } from './commands/eval.js';
 import { registerInfoCommand } from './commands/info.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerPruneCommand } from './commands/prune.js';
+import { registerQuantizeCommand } from './commands/quantize.js';
 import { registerQuickstartCommand } from './commands/quickstart.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerTrainCommand } from './commands/train.js';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerEvalCommand(program);
   registerPredictCommand(program);
   registerInfoCommand(program);
+  registerQuantizeCommand(program);
   registerQuickstartCommand(program);
   registerServeCommand(program);
   registerPruneCommand(program);

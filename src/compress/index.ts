@@ -1,4 +1,5 @@
-/** Model compression: pruning (unstructured, N:M, structured channels) with schedules, and distillation. */
+/** Model compression: INT8 quantization, pruning (unstructured, N:M, structured channels) with schedules, and distillation. */
+export * from './quantize/index.js';
 export { prunableWeights, type PrunableWeight } from './prune/prunable.js';
 export { setMask, maskOf, applyMasks, bake } from './prune/masks.js';
 export { magnitudeMasks, nmMask, type PruningScope } from './prune/magnitude.js';

@@ -6,6 +6,7 @@
 import type { TensorDataset } from '../data/tensor-dataset.js';
 import { Predictor } from '../infer/predictor.js';
 import { decodeModelFile, encodeModelFile, type ModelFileContent } from '../io/model-file.js';
+import { QuantizedModel } from '../nn/quantized/quantized-model.js';
 import { slice } from '../ops/indexing.js';
 import { evaluate } from '../train/evaluate.js';
 import { sparsityReport } from './prune/sparsity.js';
@@ -51,7 +52,7 @@ export function measureModel(name: string, content: ModelFileContent, test: Tens
   return {
     name,
     parameters: content.model.parameterCount(),
-    sparsity: sparsityReport(content.model).total.sparsity,
+    sparsity: content.model instanceof QuantizedModel ? content.model.weightSparsity() : sparsityReport(content.model).total.sparsity,
     accuracy,
     fileBytes: bytes.byteLength,
     latencyMs: latencies[Math.floor(latencies.length / 2)]!,

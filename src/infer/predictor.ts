@@ -5,6 +5,7 @@
 import { noGrad } from '../autograd/grad-mode.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { loadModelFile, type InputSpec, type LoadedModel, type ModelMetadata } from '../io/model-file.js';
+import type { QuantizedModel } from '../nn/quantized/quantized-model.js';
 import type { SpecModel } from '../nn/spec.js';
 import { formatShape, sameShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -51,8 +52,8 @@ type OutputKind = 'logits' | 'probabilities' | 'logProbabilities';
 export class Predictor {
   /** Everything the model file says besides the weights. */
   readonly metadata: ModelMetadata;
-  /** The model, rebuilt from the file's architecture with its weights. */
-  readonly model: SpecModel;
+  /** The model, rebuilt from the file's architecture with its weights (or from its integer stages, for a quantized file). */
+  readonly model: SpecModel | QuantizedModel;
   /** What the model takes: images, records or tensors. */
   readonly inputKind: InputSpec['kind'];
   private readonly decoder: InputDecoder;

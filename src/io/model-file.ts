@@ -9,6 +9,10 @@
  * their nonzero values and listed in the metadata's `sparse` field (see `sparse-weights.ts`); files
  * without that field are the plain version-1 layout.
  *
+ * A model quantized to 8-bit integers (see `nn/quantized/`) stores its stages in the metadata's
+ * `quantization` field and its tensors (int8 weights, float32 scales, int32 biases) as `stages.<i>.<name>`;
+ * `architecture` is still the float model it was made from. Unquantized files have `quantization: null`.
+ *
  * Loading trusts nothing in the file: it never executes anything from it, bounds every size before
  * allocating, validates every metadata field, and refuses anything wrong with a {@link ModelFormatError}.
  */
@@ -17,6 +21,7 @@ import type { ResizeFit } from '../data/preprocessing/image-resize.js';
 import { ImageNormalizer } from '../data/preprocessing/image-normalizer.js';
 import { Pipeline, type PipelineJSON } from '../data/preprocessing/pipeline.js';
 import { ArgumentError, KilnError, ModelFormatError, ShapeError, SpecError } from '../errors.js';
+import { buildQuantizedModel, QuantizedModel, type QuantizationMetadata } from '../nn/quantized/quantized-model.js';
 import { buildModel, SpecModel, type ModelSpec } from '../nn/spec.js';
 import { Generator } from '../tensor/random.js';
 import { formatShape, sameShape, sizeOf } from '../tensor/shape.js';
@@ -101,8 +106,8 @@ export interface ModelMetadata {
   input: InputSpec;
   metrics: Record<string, number>;
   provenance: Provenance;
-  /** Reserved for quantization parameters; always null in version 1. */
-  quantization: null;
+  /** How the model was quantized and its integer stages; null for a float model. */
+  quantization: QuantizationMetadata | null;
   /**
    * Weights stored in the sparse encoding (a bitmask `<name>.__mask` and the values `<name>.__values`, see
    * `sparse-weights.ts`), by state-dict name; absent when every weight is stored dense. Optional, so
@@ -113,7 +118,8 @@ export interface ModelMetadata {
 
 /** What {@link saveModel} writes: the model and what inference needs besides its weights. */
 export interface ModelFileContent {
-  model: SpecModel;
+  /** A float model built from a spec, or a model quantized from one. */
+  model: SpecModel | QuantizedModel;
   task: ModelTask;
   labels: readonly string[] | null;
   input: InputSpec;
@@ -128,9 +134,12 @@ export interface ModelFileContent {
   sparse?: boolean;
 }
 
-/** A model read from a file: rebuilt from its architecture, weights loaded, in evaluation mode. */
+/**
+ * A model read from a file: rebuilt from its architecture, weights loaded, in evaluation mode — or, for a
+ * quantized file, the integer model rebuilt from its stages.
+ */
 export interface LoadedModel {
-  model: SpecModel;
+  model: SpecModel | QuantizedModel;
   metadata: ModelMetadata;
 }
 
@@ -146,10 +155,12 @@ export function encodeModelFile(content: ModelFileContent): Uint8Array[] {
     throw new ArgumentError(`saveModel: ${problem}`);
   };
   const { model } = content;
-  if (!(model instanceof SpecModel)) {
+  if (!(model instanceof SpecModel) && !(model instanceof QuantizedModel)) {
     const found = typeof model === 'object' && model !== null ? (Object.getPrototypeOf(model)?.constructor?.name ?? 'an object') : typeof model;
-    fail(`the model must be a SpecModel (built with buildModel from a spec, which the file stores so loading needs no code); got ${found}`);
+    fail(`the model must be a SpecModel (built with buildModel from a spec, which the file stores so loading needs no code) or a QuantizedModel made from one; got ${found}`);
   }
+  const quantized = model instanceof QuantizedModel;
+  if (quantized && content.sparse) fail('sparse storage applies to float weights; a quantized model stores int8 weights');
   // Undefined entries are dropped so they neither override the defaults nor vanish silently from JSON.
   const given = Object.fromEntries(Object.entries(content.provenance ?? {}).filter(([, v]) => v !== undefined));
   const draft: ModelMetadata = {
@@ -161,9 +172,11 @@ export function encodeModelFile(content: ModelFileContent): Uint8Array[] {
     input: content.input,
     metrics: { ...content.metrics },
     provenance: { kiln: KILN_VERSION, created: new Date().toISOString(), seed: null, dataHash: null, ...given },
-    quantization: null,
+    quantization: quantized ? model.metadata() : null,
   };
-  const stored = content.sparse ? encodeSparse(model.stateDict()) : { tensors: model.stateDict(), sparse: [] };
+  const stored = quantized
+    ? { tensors: model.tensors(), sparse: [] }
+    : content.sparse ? encodeSparse(model.stateDict()) : { tensors: model.stateDict(), sparse: [] };
   if (stored.sparse.length) draft.sparse = stored.sparse;
   const metadata = validateMetadata(draft, fail);
   checkOutputs(metadata, model.outputShape, fail);
@@ -194,6 +207,24 @@ export async function loadModelFile(path: string): Promise<LoadedModel> {
   return decodeModelFile(new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength), what);
 }
 
+/** A float model read from a file. */
+export interface LoadedFloatModel extends LoadedModel {
+  model: SpecModel;
+}
+
+/**
+ * {@link loadModelFile} for work that needs the float model (training, pruning, distillation, quantizing).
+ * @param purpose what the model is loaded for, named in the error for a quantized file
+ * @throws ModelFormatError for a bad file, or a quantized one
+ */
+export async function loadFloatModelFile(path: string, purpose: string): Promise<LoadedFloatModel> {
+  const loaded = await loadModelFile(path);
+  if (loaded.model instanceof QuantizedModel) {
+    throw new ModelFormatError(`model ${path}: it is quantized to int8, and ${purpose} needs the float model; use the .kiln file it was quantized from`);
+  }
+  return loaded as LoadedFloatModel;
+}
+
 /**
  * {@link loadModelFile} for bytes already in memory; `what` names them in errors.
  * @throws ModelFormatError naming the problem
@@ -204,6 +235,12 @@ export function decodeModelFile(bytes: Uint8Array, what = 'model file'): LoadedM
   };
   const { tensors, metadata: strings } = decodeSafetensors(bytes, what);
   const metadata = parseKilnMetadata(strings, fail);
+  if (metadata.quantization !== null) {
+    const budget = new BudgetedGenerator(2 * denseValueCount(tensors) + 1_000_000);
+    const quantized = buildQuantizedModel(metadata.architecture, metadata.quantization, tensors, fail, budget);
+    checkOutputs(metadata, quantized.outputShape, fail);
+    return { model: quantized, metadata };
+  }
   const model = buildArchitecture(metadata.architecture, denseValueCount(tensors), fail);
   checkOutputs(metadata, model.outputShape, fail);
   loadWeights(model, decodeSparse(tensors, metadata.sparse ?? [], model.stateDict(), fail), fail);
@@ -330,7 +367,12 @@ function validateMetadata(value: unknown, fail: Fail): ModelMetadata {
     if (typeof v !== 'number' || !Number.isFinite(v)) fail(`metrics.${name} must be a finite number, found ${preview(v)}`);
   }
   const provenance = validateProvenance(o['provenance'], fail);
-  if (o['quantization'] !== null) fail(`quantization must be null (this Kiln reads unquantized models only), found ${preview(o['quantization'])}`);
+  const quantization = o['quantization'];
+  if (quantization !== null) {
+    const q = record(quantization, 'quantization', fail);
+    if (!Array.isArray(q['stages'])) fail(`quantization.stages must be a list of stages, found ${preview(q['stages'])}`);
+    if (o['sparse'] !== undefined) fail('a quantized model cannot also list sparse weights');
+  }
   const sparse = o['sparse'];
   if (sparse !== undefined) {
     if (!Array.isArray(sparse) || sparse.length === 0 || !sparse.every((name) => typeof name === 'string')) {
@@ -348,7 +390,8 @@ function validateMetadata(value: unknown, fail: Fail): ModelMetadata {
     input: validateInput(o['input'], sampleShape, fail),
     metrics: { ...(metrics as Record<string, number>) },
     provenance,
-    quantization: null,
+    // The stages are checked in depth when the model is built from them.
+    quantization: quantization === null ? null : (structuredClone(quantization) as QuantizationMetadata),
     ...(sparse === undefined ? {} : { sparse: [...(sparse as string[])] }),
   };
 }

@@ -14,3 +14,5 @@ export { Sequential, Residual } from './layers/containers.js';
 export { buildModel, SpecModel, LAYER_TYPES, type LayerSpec, type ModelSpec, type BuildOptions } from './spec.js';
 export { presetSpec, PRESETS, type PresetName, type PresetOptions } from './presets.js';
 export { summarize, formatSummary, type SummaryRow } from './summary.js';
+export { QuantizedModel, buildQuantizedModel, type QuantizationInfo, type QuantizationMetadata } from './quantized/quantized-model.js';
+export type { QuantizedStage, QuantizedStageSpec } from './quantized/stage.js';

@@ -3,7 +3,7 @@ import type { Conv2dGeometry, FloatArray } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { allocateUninitialized, assertFloat, promoteTypes } from '../tensor/dtype.js';
-import { formatShape } from '../tensor/shape.js';
+import { formatShape, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { cast, reduceKernel } from './primitives.js';
 
@@ -29,19 +29,22 @@ export function pair(value: Size2d, name: string, op: string, min: number): [num
   return [h, w];
 }
 
-/** Resolves shapes and options into the kernel geometry, with errors that name what does not fit. */
-function convGeometry(x: Tensor, weight: Tensor, options: Conv2dOptions): Conv2dGeometry {
-  if (x.ndim !== 4) {
-    throw new ShapeError(`conv2d: input must be 4-D [batch, channels, height, width], got ${formatShape(x.shape)}${x.ndim === 3 ? '; add a batch dimension with unsqueeze(x, 0)' : ''}`);
+/**
+ * Resolves the shapes of an NCHW input and of the weights, and the options, into the kernel geometry,
+ * with errors that name what does not fit.
+ */
+export function conv2dGeometry(xShape: Shape, weightShape: Shape, options: Conv2dOptions): Conv2dGeometry {
+  if (xShape.length !== 4) {
+    throw new ShapeError(`conv2d: input must be 4-D [batch, channels, height, width], got ${formatShape(xShape)}${xShape.length === 3 ? '; add a batch dimension with unsqueeze(x, 0)' : ''}`);
   }
-  if (weight.ndim !== 4) throw new ShapeError(`conv2d: weight must be 4-D [outChannels, inChannels/groups, kH, kW], got ${formatShape(weight.shape)}`);
-  const [batch, inChannels, inH, inW] = x.shape as [number, number, number, number];
-  const [outChannels, groupChannels, kernelH, kernelW] = weight.shape as [number, number, number, number];
+  if (weightShape.length !== 4) throw new ShapeError(`conv2d: weight must be 4-D [outChannels, inChannels/groups, kH, kW], got ${formatShape(weightShape)}`);
+  const [batch, inChannels, inH, inW] = xShape as [number, number, number, number];
+  const [outChannels, groupChannels, kernelH, kernelW] = weightShape as [number, number, number, number];
   const groups = options.groups ?? 1;
   if (!Number.isInteger(groups) || groups < 1) throw new ArgumentError(`conv2d: groups must be a positive integer, got ${groups}`);
   if (inChannels !== groupChannels * groups || outChannels % groups !== 0) {
     throw new ShapeError(
-      `conv2d: input ${formatShape(x.shape)} has ${inChannels} channels but weight ${formatShape(weight.shape)} with groups=${groups} ` +
+      `conv2d: input ${formatShape(xShape)} has ${inChannels} channels but weight ${formatShape(weightShape)} with groups=${groups} ` +
         `expects ${groupChannels * groups}${outChannels % groups !== 0 ? ` (and ${outChannels} output channels are not divisible by ${groups})` : ''}`,
     );
   }
@@ -81,7 +84,7 @@ function convGeometry(x: Tensor, weight: Tensor, options: Conv2dOptions): Conv2d
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
   assertFloat(x.dtype, 'conv2d: input');
   assertFloat(weight.dtype, 'conv2d: weight');
-  const g = convGeometry(x, weight, options);
+  const g = conv2dGeometry(x.shape, weight.shape, options);
   if (bias !== null) {
     assertFloat(bias.dtype, 'conv2d: bias');
     if (bias.ndim !== 1 || bias.shape[0] !== g.outChannels) {

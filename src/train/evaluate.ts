@@ -2,7 +2,7 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { DataLoader } from '../data/data-loader.js';
 import type { Dataset } from '../data/dataset.js';
 import type { LossFunction } from '../losses/registry.js';
-import type { Module } from '../nn/module.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { metricFromName, type Metric } from './metrics.js';
 
 /** Options of {@link evaluate}. */
@@ -18,7 +18,15 @@ export interface EvaluateOptions {
  * Runs the model over a dataset in evaluation mode without recording gradients and returns the mean loss
  * (when a loss is given) and every metric, by name. The model's mode is restored afterwards.
  */
-export function evaluate(model: Module, data: Dataset, options: EvaluateOptions = {}): Record<string, number> {
+/** What {@link evaluate} needs of a model: a forward pass and a switch to evaluation mode (a Module, or a quantized model). */
+export interface EvaluableModel {
+  readonly training: boolean;
+  eval(): unknown;
+  train(mode: boolean): unknown;
+  forward(x: Tensor): Tensor;
+}
+
+export function evaluate(model: EvaluableModel, data: Dataset, options: EvaluateOptions = {}): Record<string, number> {
   const metrics = (options.metrics ?? []).map((m) => (typeof m === 'string' ? metricFromName(m) : m));
   metrics.forEach((m) => m.reset());
   const wasTraining = model.training;

@@ -1,3 +1,4 @@
+import type { SpecModel } from '../../src/nn/spec.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -5,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sparsityReport } from '../../src/compress/prune/sparsity.js';
 import { loadModelFile } from '../../src/io/model-file.js';
+import { rand } from '../../src/tensor/creation.js';
 import { kiln } from '../cli/run-kiln.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kiln-cli-compress-'));
@@ -38,7 +40,7 @@ describe('kiln prune', () => {
     assert.ok(Number(ratio) >= 3, `file ratio ${ratio}`);
     assert.ok(statSync(teacher).size / statSync(out).size >= 3);
     return loadModelFile(out).then(({ model, metadata }) => {
-      assert.ok(sparsityReport(model).total.sparsity >= 0.749);
+      assert.ok(sparsityReport(model as SpecModel).total.sparsity >= 0.749);
       assert.deepEqual(metadata.sparse, ['0.weight', '3.weight', '7.weight', '9.weight']);
       assert.equal((metadata.provenance.pruning as { sparsity: number }).sparsity, 0.75);
     });
@@ -86,5 +88,41 @@ describe('kiln distill', () => {
     assert.equal((metadata.provenance.distillation as { alpha: number }).alpha, 0.9);
     const help = kiln(['distill', '--help']);
     assert.match(help.stdout, /\$ kiln distill --teacher fashion\.kiln --student/);
+  });
+});
+
+describe('kiln quantize', () => {
+  const calibration = ['--calibration', 'datasets/sneaker-vs-sandal', '--timing-ms', '20', '--calibration-samples', '60'];
+
+  test('static int8: the stages, an fp32/int8 table with a ≥ 3.5× smaller file, and a model that loads and predicts', async () => {
+    const out = join(dir, 'shoes.int8.kiln');
+    const run = kiln(['quantize', teacher, ...calibration, '--method', 'mse', '--out', out]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^static int8 quantization, mse calibration on 60 training samples/);
+    assert.match(run.stdout, /QuantizedConv2d\(32→64, 3×3, ReLU, u8 out\)/);
+    const [, , fp32Accuracy] = row(run.stdout, 'fp32');
+    const [, , int8Accuracy, , ratio] = row(run.stdout, 'int8');
+    assert.match(fp32Accuracy!, /^\d+\.\d\d%$/);
+    assert.match(int8Accuracy!, /^\d+\.\d\d%$/);
+    assert.ok(Number(ratio) >= 3.5, `file ratio ${ratio}`);
+    assert.match(run.stdout, /accuracy change: -?\d+\.\d\d points/);
+    const { model, metadata } = await loadModelFile(out);
+    assert.equal(metadata.quantization?.method, 'mse');
+    assert.equal(metadata.metrics.accuracy, Number(int8Accuracy!.slice(0, -1)) / 100);
+    assert.equal((metadata.provenance.quantization as { from: string }).from, teacher);
+    assert.equal(model.forward(rand([2, 1, 28, 28])).shape.join(), '2,2');
+  });
+
+  test('refuses to quantize a quantized model and explains bad flags', () => {
+    const out = join(dir, 'twice.kiln');
+    const first = kiln(['quantize', teacher, ...calibration, '--out', out]);
+    assert.equal(first.code, 0, first.stderr);
+    const again = kiln(['quantize', out, ...calibration, '--out', join(dir, 'x.kiln')]);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /quantized to int8, and quantization needs the float model/);
+    const badMethod = kiln(['quantize', teacher, ...calibration, '--method', 'entropy', '--out', join(dir, 'x.kiln')]);
+    assert.match(badMethod.stderr, /argument 'entropy' is invalid\. Allowed choices are minmax, percentile, mse/);
+    const help = kiln(['quantize', '--help']);
+    assert.match(help.stdout, /\$ kiln quantize fashion\.kiln --calibration fashion-mnist --out fashion\.int8\.kiln/);
   });
 });

@@ -173,7 +173,8 @@ describe('model file: corrupt and foreign files are refused with a ModelFormatEr
       [(m) => void ((m.provenance as Json).seed = '1'), /provenance.seed must be a number or null/],
       [(m) => void ((m.provenance as Json).dataHash = 'XYZ'), /provenance.dataHash must be a sha256/],
       [(m) => void ((m.provenance as Json).epochs = -1), /provenance.epochs must be a whole number/],
-      [(m) => void (m.quantization = { scheme: 'int8' }), /quantization must be null/],
+      [(m) => void (m.quantization = { scheme: 'int8' }), /quantization.stages must be a list of stages/],
+      [(m) => void (m.quantization = 'int8'), /quantization must be a JSON object/],
     ];
     for (const [edit, message] of cases) refuses(rewrite(imageModel, edit), message);
     refuses(rewrite(tabularModel, (m) => void ((m.input as { pipeline: Json }).pipeline.steps = [{ type: 'Eval', code: 'x' }])), /input.pipeline: /);

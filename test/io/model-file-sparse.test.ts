@@ -5,7 +5,7 @@ import { pruneMagnitude } from '../../src/compress/prune/prune.js';
 import { ModelFormatError } from '../../src/errors.js';
 import { decodeModelFile, encodeModelFile, type ModelFileContent } from '../../src/io/model-file.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
-import { buildModel } from '../../src/nn/spec.js';
+import { buildModel, type SpecModel } from '../../src/nn/spec.js';
 import { noGrad } from '../../src/autograd/grad-mode.js';
 import { randn } from '../../src/tensor/creation.js';
 import { Generator } from '../../src/tensor/random.js';
@@ -60,8 +60,8 @@ describe('model file: sparse weights', () => {
   });
 
   test('reloading restores every weight bit for bit and predicts exactly as before saving', () => {
-    const loaded = decodeModelFile(sparse).model;
-    for (const [name, t] of Object.entries(content.model.stateDict())) {
+    const loaded = decodeModelFile(sparse).model as SpecModel;
+    for (const [name, t] of Object.entries((content.model as SpecModel).stateDict())) {
       const a = new Uint8Array(t.contiguousData().buffer.slice(0));
       const b = new Uint8Array(loaded.stateDict()[name]!.contiguousData().buffer.slice(0));
       assert.deepEqual(b, a, name);
@@ -103,7 +103,7 @@ describe('model file: sparse weights', () => {
     model.parameters()[0]!.data.fill(0);
     model.parameters()[0]!.data[4] = 1;
     const bytes = concat(encodeModelFile({ model, task: 'regression', labels: null, input: { kind: 'tensor', shape: [3] }, sparse: true }));
-    assert.equal(decodeModelFile(bytes).model.parameters()[0]!.data[4], 1);
+    assert.equal((decodeModelFile(bytes).model as SpecModel).parameters()[0]!.data[4], 1);
     const { tensors, metadata } = decodeSafetensors(bytes);
     (tensors['0.weight.__mask']!.data as Uint8Array)[1] |= 0x80;
     tensors['0.weight.__values'] = new Tensor(new Float32Array([1, 2]), [2]);

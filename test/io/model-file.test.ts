@@ -46,11 +46,12 @@ function bytesOf(t: Tensor): Buffer {
 }
 
 /** Saves, loads and checks that the weights and outputs are bit-identical and the metadata kept. */
-async function roundTrip(name: string, content: ModelFileContent, x: Tensor): Promise<void> {
+async function roundTrip(name: string, content: ModelFileContent & { model: SpecModel }, x: Tensor): Promise<void> {
   const before = forward(content.model, x);
   const path = join(dir, `${name}.kiln`);
   await saveModel(path, content);
-  const { model, metadata } = await loadModelFile(path);
+  const { model: loadedModel, metadata } = await loadModelFile(path);
+  const model = loadedModel as SpecModel;
   assert.equal(model.training, false, 'loaded in evaluation mode');
   assert.deepEqual(model.spec, content.model.spec);
   const original = content.model.stateDict();

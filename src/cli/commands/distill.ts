@@ -3,11 +3,12 @@ import { Command } from 'commander';
 import { distill } from '../../compress/distill/distill.js';
 import { formatMeasurements, measureModel } from '../../compress/measure.js';
 import { ArgumentError } from '../../errors.js';
-import { loadModelFile, saveModel } from '../../io/model-file.js';
+import { loadFloatModelFile, saveModel } from '../../io/model-file.js';
 import { presetSpec } from '../../nn/presets.js';
 import { buildModel, type ModelSpec, type SpecModel } from '../../nn/spec.js';
 import { Adam } from '../../optim/adam.js';
 import { fit } from '../../train/fit.js';
+import { numberOption } from '../number-option.js';
 import { contentOf, dataForModel } from './prune.js';
 
 /** Flags of `kiln distill`, as commander parses them. */
@@ -29,11 +30,7 @@ interface DistillFlags {
   out: string;
 }
 
-const num = (flag: string) => (value: string): number => {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new ArgumentError(`${flag}: expected a number, got '${value}'`);
-  return n;
-};
+const num = numberOption;
 
 /** The student's spec: a preset for the teacher's input and outputs, or a JSON spec file (its input defaults to the teacher's). */
 async function studentSpec(flags: DistillFlags, input: number[], outputs: number): Promise<ModelSpec> {
@@ -49,7 +46,7 @@ async function studentSpec(flags: DistillFlags, input: number[], outputs: number
 
 /** Trains the student alone and distilled from the teacher, from the same initial weights, and returns the report. */
 async function runDistill(flags: DistillFlags): Promise<string> {
-  const loaded = await loadModelFile(flags.teacher);
+  const loaded = await loadFloatModelFile(flags.teacher, 'distillation');
   const teacher = loaded.model;
   const data = await dataForModel(loaded, flags);
   process.stderr.write(`data: ${data.description}\n`);

@@ -7,11 +7,12 @@ import { iterative, oneShot, polynomialDecay, type PruningSchedule } from '../..
 import { sparsityReport } from '../../compress/prune/sparsity.js';
 import { pruneChannels } from '../../compress/prune/structured.js';
 import { ArgumentError, DataError } from '../../errors.js';
-import { loadModelFile, saveModel, type LoadedModel, type ModelFileContent } from '../../io/model-file.js';
+import { loadFloatModelFile, saveModel, type LoadedFloatModel, type LoadedModel, type ModelFileContent } from '../../io/model-file.js';
 import type { SpecModel } from '../../nn/spec.js';
 import { Adam } from '../../optim/adam.js';
 import { sameShape } from '../../tensor/shape.js';
 import { fit } from '../../train/fit.js';
+import { numberOption } from '../number-option.js';
 import { prepareData, type PreparedData } from '../training-data.js';
 
 /** Flags of `kiln prune`, as commander parses them. */
@@ -34,11 +35,7 @@ interface PruneFlags {
   out: string;
 }
 
-const num = (flag: string) => (value: string): number => {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new ArgumentError(`${flag}: expected a number, got '${value}'`);
-  return n;
-};
+const num = numberOption;
 
 /** Loads the data a model was trained on, shaped as the model takes it (image size and channels from the file). */
 export async function dataForModel(loaded: LoadedModel, flags: { data: string; testData?: string; target?: string; seed?: number; maxTrainSamples?: number }): Promise<PreparedData & { seed: number }> {
@@ -60,7 +57,7 @@ export async function dataForModel(loaded: LoadedModel, flags: { data: string; t
 }
 
 /** The file content of `model` with the loaded file's task, labels and input. */
-export function contentOf(loaded: LoadedModel, model: SpecModel = loaded.model, provenance: Record<string, unknown> = {}): ModelFileContent {
+export function contentOf(loaded: LoadedFloatModel, model: SpecModel = loaded.model, provenance: Record<string, unknown> = {}): ModelFileContent {
   const { task, labels, input, provenance: original } = loaded.metadata;
   return { model, task, labels, input, provenance: { seed: original.seed, dataHash: original.dataHash, epochs: original.epochs, ...provenance } };
 }
@@ -80,7 +77,7 @@ function scheduleFor(flags: PruneFlags, totalSteps: number): PruningSchedule {
 async function runPrune(modelPath: string, flags: PruneFlags): Promise<string> {
   if (flags.structured && flags.nm) throw new ArgumentError('--structured and --nm are different kinds of pruning; choose one');
   if (!Number.isInteger(flags.finetuneEpochs) || flags.finetuneEpochs < 0) throw new ArgumentError(`--finetune-epochs must be a whole number ≥ 0, got ${flags.finetuneEpochs}`);
-  const loaded = await loadModelFile(modelPath);
+  const loaded = await loadFloatModelFile(modelPath, 'pruning');
   const data = await dataForModel(loaded, flags);
   process.stderr.write(`data: ${data.description}\n`);
   const before = measureModel('original', contentOf(loaded), data.test!, { timingMs: flags.timingMs });

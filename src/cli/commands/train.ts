@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { ArgumentError } from '../../errors.js';
 import { AUGMENTATIONS, OPTIMIZERS, SCHEDULES, parseTrainConfig } from '../train-config.js';
+import { numberOption, parseNumberOption } from '../number-option.js';
 import { runTraining, type TrainResult } from '../train-run.js';
 
 /** Flags as commander parses them (all optional; the config file and defaults fill the rest). */
@@ -34,13 +35,7 @@ interface TrainFlags {
   maxTrainSamples?: number;
 }
 
-function parseNumber(value: string, flag: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new ArgumentError(`${flag}: expected a number, got '${value}'`);
-  return n;
-}
-
-const num = (flag: string) => (value: string) => parseNumber(value, flag);
+const num = numberOption;
 const list = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean);
 
 /** A `--model` value: a preset name, or a path to a JSON model spec. */
@@ -83,7 +78,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--test-data <path>', 'held-out test data in the same form (default: a split of --data, or its t10k files)')
     .option('--target <column>', 'the column to predict (tables)')
     .option('--model <preset|spec.json>', "'cnn-small', 'mlp', or a JSON model spec file")
-    .option('--hidden <widths>', 'hidden layer widths of the mlp preset, e.g. 128,64', (v) => list(v).map((w) => parseNumber(w, '--hidden')))
+    .option('--hidden <widths>', 'hidden layer widths of the mlp preset, e.g. 128,64', (v) => list(v).map((w) => parseNumberOption(w, '--hidden')))
     .option('--epochs <n>', 'maximum epochs (early stopping may end sooner)', num('--epochs'))
     .option('--batch-size <n>', 'samples per batch', num('--batch-size'))
     .addOption(new Option('--optimizer <name>', 'the optimizer').choices([...OPTIMIZERS]))
