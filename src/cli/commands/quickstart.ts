@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import sharp from 'sharp';
 import { backendChoice } from '../../backend/registry.js';
+import type { ModelMeasurement } from '../../compress/measure.js';
 import { loadFashionMnist } from '../../data/fashion-mnist.js';
 import { loadModel } from '../../infer/predictor.js';
+import { compareCompressed } from '../quickstart-compress.js';
 import { parseTrainConfig } from '../train-config.js';
 import { runTraining } from '../train-run.js';
 import { formatPredictions } from './predict.js';
@@ -43,9 +45,10 @@ async function writeSamples(dir: string): Promise<{ files: string[]; truth: stri
 /**
  * The main demo: trains the reference CNN on the bundled Fashion-MNIST subset with live progress,
  * evaluates it on the held-out test split, saves the model, then loads the saved file and predicts
- * held-out PNG images, showing true against predicted class.
+ * held-out PNG images, showing true against predicted class; finally shrinks it three ways (int8,
+ * pruned, distilled) and compares accuracy, file size and speed.
  */
-export async function runQuickstart(options: QuickstartOptions, out: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout): Promise<{ accuracy: number; correct: number; total: number }> {
+export async function runQuickstart(options: QuickstartOptions, out: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout): Promise<{ accuracy: number; correct: number; total: number; compressed: ModelMeasurement[] }> {
   const say = (text = '') => out.write(`${text}\n`);
   const choice = backendChoice();
   say('Kiln quickstart — CNN image classification on Fashion-MNIST (bundled subset)');
@@ -88,9 +91,16 @@ export async function runQuickstart(options: QuickstartOptions, out: NodeJS.Writ
     say(`${ok ? ' ✓ ' : ' ✗ '}${samples.truth[i]!.padEnd(width)}  ${line}`);
   });
   say();
+  say('5. shrink it for deployment: int8 quantization, structured pruning, distillation; each saved and loaded back');
+  const compressed = await compareCompressed(modelPath, result.data, {
+    epochs: options.fast ? 1 : 2, seed: options.seed, timingMs: options.fast ? 100 : 400, say,
+  });
+  say();
+  for (const line of compressed.table.split('\n')) say(`   ${line}`);
+  say();
   say(`summary: ${result.history.epochs.length} epochs in ${result.seconds.toFixed(0)} s, test accuracy ${(100 * accuracy).toFixed(2)}%, ${correct}/${samples.files.length} sample photos right`);
   say(`next: kiln info ${modelPath} · kiln eval ${modelPath} fashion-mnist · kiln predict ${modelPath} your-photo.png`);
-  return { accuracy, correct, total: samples.files.length };
+  return { accuracy, correct, total: samples.files.length, compressed: compressed.rows };
 }
 
 /** Registers `kiln quickstart`. */

@@ -26,7 +26,7 @@ export class QuantizedLookup implements QuantizedStage {
   }
 
   toJSON(): QuantizedStageSpec {
-    return { type: 'lookup', activation: this.activation as never, output: this.output };
+    return { type: 'lookup', activation: this.activation, output: this.output };
   }
 
   tensors(): Record<string, Tensor> {

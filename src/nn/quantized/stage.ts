@@ -24,7 +24,7 @@ export type QuantizedStageSpec =
   | { type: 'globalAvgPool2d' }
   | { type: 'flatten' }
   /** An elementwise activation as a 256-entry table from input to output codes. */
-  | { type: 'lookup'; activation: LayerSpec['type']; output: QParams }
+  | { type: 'lookup'; activation: string; output: QParams }
   /** Float layers run as they are (those with no integer form), on float activations. */
   | { type: 'float'; layers: LayerSpec[] }
   /** Dynamic quantization: int8 weights, float input quantized per batch, float output. */
