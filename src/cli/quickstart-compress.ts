@@ -42,9 +42,9 @@ export interface CompressOptions {
 /** Shrinks the model saved at `modelPath` three ways, saves each next to it, and returns the comparison table. */
 export async function compareCompressed(modelPath: string, data: PreparedData, options: CompressOptions): Promise<{ table: string; rows: ModelMeasurement[] }> {
   const loaded = await loadFloatModelFile(modelPath, 'the compression step');
-  const { task, labels, input } = loaded.metadata;
+  const { task, labels, input, provenance: original } = loaded.metadata;
   const test = data.test!;
-  const content = (model: SpecModel | QuantizedModel, provenance: Record<string, unknown>): ModelFileContent => ({ model, task, labels, input, provenance: { seed: options.seed, ...provenance } });
+  const content = (model: SpecModel | QuantizedModel, provenance: Record<string, unknown>): ModelFileContent => ({ model, task, labels, input, provenance: { seed: original.seed, dataHash: original.dataHash, epochs: original.epochs, ...provenance } });
   const save = async (name: string, file: ModelFileContent, measured: ModelMeasurement): Promise<string> => {
     const path = join(modelPath, '..', name);
     await saveModel(path, { ...file, metrics: measured.accuracy === null ? {} : { accuracy: measured.accuracy } });

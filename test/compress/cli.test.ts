@@ -111,6 +111,9 @@ describe('kiln quantize', () => {
     assert.equal(metadata.metrics.accuracy, Number(int8Accuracy!.slice(0, -1)) / 100);
     assert.equal((metadata.provenance.quantization as { from: string }).from, teacher);
     assert.equal(model.forward(rand([2, 1, 28, 28])).shape.join(), '2,2');
+    const info = kiln(['info', out]);
+    assert.match(info.stdout, /quantized: static int8, mse ranges from 60 calibration samples/);
+    assert.match(info.stdout, /stages: quantize → conv2d\+relu → maxPool2d → conv2d\+relu → maxPool2d → flatten → linear\+relu → linear/);
   });
 
   test('refuses to quantize a quantized model and explains bad flags', () => {

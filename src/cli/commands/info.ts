@@ -22,9 +22,14 @@ export async function describeModelFile(path: string): Promise<string> {
     `input: ${inputText}`,
     `metrics: ${Object.entries(metadata.metrics).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`).join(', ') || 'none recorded'}`,
     `trained: Kiln ${provenance.kiln}, ${provenance.created}, seed ${provenance.seed ?? 'none'}, ${provenance.epochs ?? '?'} epochs, data sha256 ${provenance.dataHash?.slice(0, 16) ?? 'unknown'}…`,
-    '',
-    model.summary(metadata.architecture.input),
   ];
+  const quantization = metadata.quantization;
+  if (quantization !== null) {
+    const how = quantization.mode === 'dynamic' ? 'dynamic int8 (activation ranges per batch)' : `static int8, ${quantization.method} ranges${quantization.calibrationSamples ? ` from ${quantization.calibrationSamples} calibration samples` : ''}`;
+    const stages = quantization.stages.map((s) => ('relu' in s && s.relu ? `${s.type}+relu` : s.type === 'float' ? `float(${s.layers.map((l) => l.type).join(', ')})` : s.type));
+    lines.push(`quantized: ${how}`, `stages: ${stages.join(' → ')}`, '', 'the float architecture it was quantized from:');
+  }
+  lines.push('', model.summary(metadata.architecture.input));
   return lines.join('\n');
 }
 
