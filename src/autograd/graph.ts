@@ -11,7 +11,7 @@ export type OpName =
   | 'sum' | 'max' | 'min'
   | 'matmul' | 'conv2d' | 'maxPool2d' | 'avgPool2d'
   | 'reshape' | 'permute' | 'expand' | 'slice' | 'concat' | 'pad' | 'gather' | 'indexSelect' | 'contiguous' | 'cast'
-  | 'dropout' | 'softmaxCrossEntropy';
+  | 'dropout' | 'softmaxCrossEntropy' | 'fakeQuantize' | 'fakeQuantizePerChannel';
 
 /**
  * Computes the gradients of an op's inputs from the gradient of its output. Returns one entry per input

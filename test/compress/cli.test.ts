@@ -116,6 +116,18 @@ describe('kiln quantize', () => {
     assert.match(info.stdout, /stages: quantize → conv2d\+relu → maxPool2d → conv2d\+relu → maxPool2d → flatten → linear\+relu → linear/);
   });
 
+  test('--qat fine-tunes with fake quantization, then converts with the learned ranges', async () => {
+    const out = join(dir, 'shoes.qat.kiln');
+    const run = kiln(['quantize', teacher, ...calibration, '--qat', '--epochs', '1', '--out', out]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^quantization-aware training, 1 epoch\(s\) from ranges calibrated on 60 training samples, then int8/);
+    assert.match(row(run.stdout, 'int8')[2]!, /^\d+\.\d\d%$/);
+    const { metadata } = await loadModelFile(out);
+    assert.equal(metadata.quantization?.method, 'qat');
+    const both = kiln(['quantize', teacher, ...calibration, '--qat', '--dynamic', '--out', join(dir, 'x.kiln')]);
+    assert.match(both.stderr, /--qat trains for static quantization; it cannot be combined with --dynamic/);
+  });
+
   test('refuses to quantize a quantized model and explains bad flags', () => {
     const out = join(dir, 'twice.kiln');
     const first = kiln(['quantize', teacher, ...calibration, '--out', out]);
