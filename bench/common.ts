@@ -21,6 +21,17 @@ export const WEIGHTS_FILE = path.join(WORK_DIR, 'cnn-small.safetensors');
 export const KILN_LOGITS_FILE = path.join(WORK_DIR, 'kiln-logits-256.bin');
 /** The same model exported from PyTorch to ONNX by torch_bench.py. */
 export const ONNX_FILE = path.join(WORK_DIR, 'cnn-small.onnx');
+/** The INT8 section's model, trained by kiln-int8.ts with the full recipe (safetensors; PyTorch quantizes the same weights). */
+export const TRAINED_WEIGHTS_FILE = path.join(WORK_DIR, 'cnn-small-trained.safetensors');
+/** That model's float logits on the first {@link CHECK_IMAGES} test images (float32 [256, 10]). */
+export const TRAINED_LOGITS_FILE = path.join(WORK_DIR, 'cnn-small-trained-logits-256.bin');
+/** That model as float and as INT8 (headline calibration method) Kiln model files, whose sizes the section compares. */
+export const FP32_MODEL_FILE = path.join(WORK_DIR, 'cnn-small-fp32.kiln');
+export const INT8_MODEL_FILE = path.join(WORK_DIR, 'cnn-small-int8.kiln');
+/** The INT8 model's logits on the first {@link CHECK_IMAGES} test images, which the speed children check their loaded model against. */
+export const INT8_LOGITS_FILE = path.join(WORK_DIR, 'cnn-small-int8-logits-256.bin');
+/** Calibration uses the first this many training images, in Kiln and in PyTorch alike. */
+export const CALIBRATION_IMAGES = 1000;
 export const RESULT_PREFIX = 'BENCH_JSON ';
 export const FULL_FMNIST_DIR = '/usr/share/datasets/fashion-mnist';
 export const SUBSET_FMNIST_DIR = path.join(REPO_DIR, 'datasets', 'fashion-mnist');
@@ -105,14 +116,22 @@ function readIdx(dir: string, name: string): { dims: number[]; data: Uint8Array 
   return { dims, data: new Uint8Array(raw.buffer, raw.byteOffset + 4 + 4 * ndim, raw.length - 4 - 4 * ndim) };
 }
 
-/** A Fashion-MNIST split as float32 in [0, 1] (`[n, 784]` row-major, 1 channel) and int32 labels. */
-export function loadFashionMnistFloat(split: 'train' | 'test', dir = fashionMnistDir().dir): { n: number; x: Float32Array; y: Int32Array } {
+/**
+ * A Fashion-MNIST split as float32 in [0, 1] (`[n, 784]` row-major, 1 channel) and int32 labels; only its
+ * first `limit` images when given (a calibration set need not hold the whole training split as floats).
+ */
+export function loadFashionMnistFloat(
+  split: 'train' | 'test',
+  dir = fashionMnistDir().dir,
+  limit = Number.POSITIVE_INFINITY,
+): { n: number; x: Float32Array; y: Int32Array } {
   const prefix = split === 'train' ? 'train' : 't10k';
   const images = readIdx(dir, `${prefix}-images-idx3-ubyte`);
   const labels = readIdx(dir, `${prefix}-labels-idx1-ubyte`);
-  const x = new Float32Array(images.data.length);
+  const n = Math.min(labels.dims[0]!, limit);
+  const x = new Float32Array(n * 784);
   for (let i = 0; i < x.length; i++) x[i] = images.data[i]! / 255;
-  return { n: labels.dims[0]!, x, y: Int32Array.from(labels.data) };
+  return { n, x, y: Int32Array.from(labels.data.subarray(0, n)) };
 }
 
 // ---------------------------------------------------------------- weights
@@ -138,13 +157,22 @@ export function readSafetensorsF32(file: string): Map<string, { shape: number[];
   return out;
 }
 
-/** Kiln's reference logits on the first {@link CHECK_IMAGES} test images, or null when absent. */
-export function readKilnLogits(): Float32Array | null {
-  if (!fs.existsSync(KILN_LOGITS_FILE)) return null;
-  const bytes = fs.readFileSync(KILN_LOGITS_FILE);
+/** Raw little-endian float32 values of a file, or null when it is absent. */
+export function readFloat32File(file: string): Float32Array | null {
+  if (!fs.existsSync(file)) return null;
+  const bytes = fs.readFileSync(file);
   const out = new Float32Array(bytes.length / 4);
   new Uint8Array(out.buffer).set(bytes);
   return out;
+}
+
+export function writeFloat32File(file: string, values: Float32Array): void {
+  fs.writeFileSync(file, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+}
+
+/** Kiln's reference logits on the first {@link CHECK_IMAGES} test images, or null when absent. */
+export function readKilnLogits(): Float32Array | null {
+  return readFloat32File(KILN_LOGITS_FILE);
 }
 
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {

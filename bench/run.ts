@@ -1,11 +1,12 @@
 /**
  * `npm run bench` — Kiln against its peers on the reference CNN (../shared/BENCHMARKS.md), in one run, on the
- * same data and the same 2 cores: training samples/s, inference latency and throughput, GEMM GFLOP/s against
- * the measured FMA peak, and peak memory of a training run. Every measurement runs in its own child process
- * (bench/kiln-*.ts, bench/peer-*.ts, bench/torch_bench.py, bench/peak_fma.c), one after another; this script
- * prints a table with the ratio of Kiln to each peer and writes everything to bench/results/<timestamp>.json.
+ * same data and the same 2 cores: training samples/s, inference latency and throughput, INT8 accuracy and
+ * speed, GEMM GFLOP/s against the measured FMA peak, and peak memory of a training run. Every measurement runs
+ * in its own child process (bench/kiln-*.ts, bench/peer-*.ts, bench/torch_bench.py, bench/peak_fma.c), one
+ * after another; this script prints a table with the ratio of Kiln to each peer and writes everything to
+ * bench/results/<timestamp>.json.
  *
- * usage: npm run bench [-- --quick] [-- --only train,infer,gemm] [-- --verbose]
+ * usage: npm run bench [-- --quick] [-- --only train,infer,int8,gemm] [-- --verbose]
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,6 +15,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import {
   BENCH_DIR,
+  CALIBRATION_IMAGES,
   ONNX_FILE,
   REPO_DIR,
   RESULT_PREFIX,
@@ -32,14 +34,15 @@ import { referenceCnnOnnx } from './onnx-writer.js';
 
 // ---------------------------------------------------------------- settings
 
-const USAGE = 'usage: npm run bench [-- --quick] [-- --only train,infer,gemm] [-- --verbose]';
+const SECTIONS = ['train', 'infer', 'int8', 'gemm'];
+const USAGE = `usage: npm run bench [-- --quick] [-- --only ${SECTIONS.join(',')}] [-- --verbose]`;
 const args = parseArgs();
 const unknown = Object.keys(args).filter((k) => !['quick', 'only', 'verbose', 'help'].includes(k));
-const sections = new Set((args.only ?? 'train,infer,gemm').split(','));
-const badSections = [...sections].filter((s) => !['train', 'infer', 'gemm'].includes(s));
+const sections = new Set((args.only ?? SECTIONS.join(',')).split(','));
+const badSections = [...sections].filter((s) => !SECTIONS.includes(s));
 if (args.help !== undefined || unknown.length || badSections.length) {
   if (unknown.length) console.error(`unknown option(s): ${unknown.map((k) => `--${k}`).join(' ')}`);
-  if (badSections.length) console.error(`unknown section(s) in --only: ${badSections.join(', ')} (sections: train, infer, gemm)`);
+  if (badSections.length) console.error(`unknown section(s) in --only: ${badSections.join(', ')} (sections: ${SECTIONS.join(', ')})`);
   console.error(USAGE);
   process.exit(args.help !== undefined && !unknown.length && !badSections.length ? 0 : 2);
 }
@@ -60,6 +63,12 @@ interface Settings {
   peakIterations: number;
   peakReps: number;
   weightsSteps: number;
+  /** Epochs the INT8 section trains its model for (the recipe's 2; a fraction in quick mode). */
+  int8Epochs: number;
+  /** The INT8 section's training child trains for a minute or more, so it has its own time limit. */
+  int8TrainTimeoutS: number;
+  /** Least seconds of one INT8-section batch-256 repetition: INT8 models do 10 calls in well under 0.1 s. */
+  int8MinB256S: number;
   maxRepS: number;
   maxB256S: number;
   noiseBudgetS: number;
@@ -72,11 +81,13 @@ const SETTINGS: Settings = quick
   ? {
       trainSteps: 60, trainWarmup: 20, jsSteps: 4, jsWarmup: 2, reps: 3, b1Calls: 500, b256Calls: 10, slowB256Calls: 3,
       gemmCalls: 15, gemmReps: 3, peakIterations: 30_000_000, peakReps: 1, weightsSteps: 40, maxRepS: 6, maxB256S: 2,
+      int8Epochs: 0.25, int8TrainTimeoutS: 300, int8MinB256S: 0.5,
       noiseBudgetS: 20, maxWaitS: 3, tries: 2, childTimeoutS: 150,
     }
   : {
       trainSteps: 300, trainWarmup: 20, jsSteps: 20, jsWarmup: 3, reps: 3, b1Calls: 500, b256Calls: 40, slowB256Calls: 15,
       gemmCalls: 30, gemmReps: 5, peakIterations: 100_000_000, peakReps: 3, weightsSteps: 150, maxRepS: 30, maxB256S: 8,
+      int8Epochs: 2, int8TrainTimeoutS: 900, int8MinB256S: 1,
       noiseBudgetS: 150, maxWaitS: 20, tries: 3, childTimeoutS: 360,
     };
 
@@ -117,7 +128,7 @@ const baseEnv: NodeJS.ProcessEnv = { ...process.env };
 delete baseEnv.KILN_THREADS;
 delete baseEnv.KILN_BACKEND;
 
-function runChild(label: string, command: string[], env: NodeJS.ProcessEnv = {}): Promise<ChildOutcome> {
+function runChild(label: string, command: string[], env: NodeJS.ProcessEnv = {}, timeoutS = SETTINGS.childTimeoutS): Promise<ChildOutcome> {
   const full = [...PIN, ...command];
   console.log(`  … ${label}`);
   const t0 = Date.now();
@@ -151,7 +162,7 @@ function runChild(label: string, command: string[], env: NodeJS.ProcessEnv = {})
       stderrTail.push(line);
       if (stderrTail.length > 15) stderrTail.shift();
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), SETTINGS.childTimeoutS * 1000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutS * 1000);
     const finish = (code: number | null, signal: NodeJS.Signals | null, spawnError?: Error): void => {
       clearTimeout(timer);
       const seconds = (Date.now() - t0) / 1000;
@@ -161,7 +172,7 @@ function runChild(label: string, command: string[], env: NodeJS.ProcessEnv = {})
       let error: string | null = null;
       if (spawnError) error = `cannot start ${full[0]}: ${spawnError.message}`;
       else if (typeof r?.error === 'string') error = r.error;
-      else if (signal === 'SIGKILL') error = `timed out after ${SETTINGS.childTimeoutS} s`;
+      else if (signal === 'SIGKILL') error = `timed out after ${timeoutS} s`;
       else if (code !== 0) error = `exited with ${signal ?? code}: ${stderrTail.slice(-5).join(' | ') || 'no output'}`;
       else if (r === null) error = `printed no result line: ${stderrTail.slice(-5).join(' | ')}`;
       if (error !== null) console.log(`      ✗ ${label}: ${error}`);
@@ -205,8 +216,8 @@ const torchEnv = (threads: number): NodeJS.ProcessEnv => ({
 const missing: { what: string; reason: string }[] = [];
 const raw: Record<string, ChildOutcome> = {};
 
-async function measure(key: string, label: string, command: string[], env?: NodeJS.ProcessEnv): Promise<Json | null> {
-  const outcome = await runChild(label, command, env);
+async function measure(key: string, label: string, command: string[], env?: NodeJS.ProcessEnv, timeoutS?: number): Promise<Json | null> {
+  const outcome = await runChild(label, command, env, timeoutS);
   raw[key] = outcome;
   if (!outcome.ok) missing.push({ what: label, reason: outcome.error ?? 'failed' });
   return outcome.result;
@@ -250,6 +261,10 @@ fs.mkdirSync(WORK_DIR, { recursive: true });
 const torch = torchProbe();
 if (!torch.ok) console.log(`  PyTorch unavailable: ${torch.reason}`);
 const results: Record<string, Json | null> = {};
+const plural = (threads: number): string => `${threads} thread${threads > 1 ? 's' : ''}`;
+/** Arguments of the inference children: every runtime is timed with the same calls and caps. */
+const inferCommon = ['--reps', SETTINGS.reps, '--b1-calls', SETTINGS.b1Calls, '--max-b256-s', SETTINGS.maxB256S];
+const inferArgs = [...inferCommon, '--b256-calls', SETTINGS.b256Calls];
 
 // Training
 if (sections.has('train')) {
@@ -275,9 +290,7 @@ if (sections.has('infer')) {
   results.weights = await measure('weights', 'Kiln weights for inference (brief training, native)',
     tsChild('kiln-weights.ts', ['--steps', SETTINGS.weightsSteps]), childData);
   if (results.weights !== null) {
-    const common = ['--reps', SETTINGS.reps, '--b1-calls', SETTINGS.b1Calls, '--max-b256-s', SETTINGS.maxB256S];
-    const inferArgs = [...common, '--b256-calls', SETTINGS.b256Calls];
-    const slowArgs = [...common, '--b256-calls', SETTINGS.slowB256Calls];
+    const slowArgs = [...inferCommon, '--b256-calls', SETTINGS.slowB256Calls];
     for (const threads of [1, 2]) {
       results[`kilnInfer${threads}`] = await measure(`kilnInfer${threads}`, `Kiln native inference, ${threads} thread${threads > 1 ? 's' : ''}`,
         tsChild('kiln-infer.ts', inferArgs), { ...childData, KILN_THREADS: String(threads) });
@@ -317,6 +330,32 @@ if (sections.has('infer')) {
     }
   } else {
     skip('all inference measurements', 'Kiln weights could not be produced');
+  }
+  console.log('');
+}
+
+// INT8: accuracy of the recipe's model quantized, then speed of its model files against float and PyTorch's INT8
+if (sections.has('int8')) {
+  console.log(`INT8 (reference CNN trained ${SETTINGS.int8Epochs} epoch(s), static quantization calibrated on ${CALIBRATION_IMAGES} training images)`);
+  results.int8 = await measure('int8', `Kiln: train ${SETTINGS.int8Epochs} epoch(s) (native, 2 threads), quantize (minmax, percentile, mse), test accuracy, model files`,
+    tsChild('kiln-int8.ts', ['--epochs', SETTINGS.int8Epochs]), { ...childData, KILN_THREADS: '2' }, SETTINGS.int8TrainTimeoutS);
+  if (results.int8 !== null) {
+    const int8Args = [...inferArgs, '--min-b256-s', SETTINGS.int8MinB256S];
+    for (const threads of [1, 2]) {
+      results[`kilnInt8Infer${threads}`] = await measure(`kilnInt8Infer${threads}`, `Kiln fp32 and int8 model files, ${plural(threads)}`,
+        tsChild('kiln-int8-infer.ts', int8Args), { ...childData, KILN_THREADS: String(threads) });
+    }
+    if (torch.ok) {
+      for (const threads of [1, 2]) {
+        results[`torchInt8_${threads}`] = await measure(`torchInt8_${threads}`, `PyTorch static INT8 (same weights), ${plural(threads)}`,
+          [PYTHON, path.join(BENCH_DIR, 'torch_bench.py'), 'int8', '--threads', String(threads), ...int8Args.map(String)],
+          { ...childData, ...torchEnv(threads) });
+      }
+    } else {
+      skip('PyTorch static INT8', torch.reason);
+    }
+  } else {
+    skip('INT8 speed measurements', 'the INT8 model could not be produced');
   }
   console.log('');
 }
@@ -392,7 +431,7 @@ const out = (line = ''): void => {
   lines.push(line);
 };
 const weights = get('weights');
-const kilnBackend = (get('kilnTrainNative')?.backend ?? get('kilnInfer2')?.backend ?? get('gemm2')?.backend) as { reason?: string } | undefined;
+const kilnBackend = (get('kilnTrainNative')?.backend ?? get('kilnInfer2')?.backend ?? get('int8')?.backend ?? get('gemm2')?.backend) as { reason?: string } | undefined;
 out(`Kiln benchmark — ${quick ? 'quick' : 'full'} mode — ${startedAt.toISOString()}`);
 out(`machine: ${machine.cpu}, ${machine.availableParallelism} CPUs${PIN.length ? ` (children pinned to CPUs ${PIN[2]})` : ''}; Node ${machine.node}; Kiln: ${kilnBackend?.reason ?? 'native backend not measured'}`);
 out(
@@ -470,6 +509,91 @@ if (sections.has('infer')) {
   }
 }
 
+/** What the INT8 section reports besides figures, read from its children's results. */
+interface Int8Accuracy {
+  accuracy: number;
+  dropPoints: number;
+  agreementWithFp32: number;
+}
+const pct = (x: number): string => `${(x * 100).toFixed(2)} %`;
+const int8 = get('int8');
+const int8Methods = (int8?.int8 as Record<string, Int8Accuracy> | undefined) ?? {};
+const int8Headline = typeof int8?.headline === 'string' ? int8.headline : 'percentile';
+const torchInt8 = get('torchInt8_1') ?? get('torchInt8_2');
+/** PyTorch's quantized engine in a result ('' when PyTorch INT8 was not measured). */
+const torchEngine = (json: Json | null): string => (typeof json?.engine === 'string' ? json.engine : '');
+const torchInt8Label = (json: Json | null): string => `PyTorch INT8${json ? ` ${torchEngine(json)}` : ''}`;
+const int8Files = int8?.files as { fp32: { bytes: number }; int8: { bytes: number } } | undefined;
+if (sections.has('int8')) {
+  if (int8 === null) {
+    out('');
+    out('INT8 — not measured: the INT8 model could not be produced (see Missing or failed below)');
+  } else {
+    const fp32Accuracy = (int8.fp32 as { accuracy: number } | undefined)?.accuracy;
+    out('');
+    out(
+      `INT8 — static post-training quantization of the reference CNN trained ${num(int8, 'epochs') ?? SETTINGS.int8Epochs} epoch(s)` +
+        ` (${num(int8, 'steps')} steps of ${num(int8, 'batch')}, Adam 1e-3, ${fmt(num(int8, 'trainSeconds')!)} s on 2 threads)` +
+        `, calibrated on the first ${(num(int8, 'calibrationImages') ?? CALIBRATION_IMAGES).toLocaleString('en-US')} training images; the same weights in PyTorch`,
+    );
+    if (quick) out(`  QUICK MODE: trained ${SETTINGS.int8Epochs} epoch only, not the recipe's 2 — accuracies are not comparable with BENCHMARKS.md`);
+    out(`  ${`test accuracy (${num(int8, 'testImages')?.toLocaleString('en-US') ?? '?'} images)`.padEnd(42)} ${'fp32'.padEnd(9)} ${'int8'.padEnd(9)} ${'drop'.padEnd(12)} top-1 agreement with fp32`);
+    const accuracyRow = (label: string, fp32: number | undefined, q: Int8Accuracy | undefined): void => {
+      out(`  ${label.padEnd(42)} ${(fp32 === undefined ? 'missing' : pct(fp32)).padEnd(9)} ${(q ? pct(q.accuracy) : 'missing').padEnd(9)} ` +
+        `${(q ? `${q.dropPoints.toFixed(2)} points` : '').padEnd(12)} ${q ? pct(q.agreementWithFp32) : ''}`);
+    };
+    const methodNames = Object.keys(int8Methods).sort((a, b) => Number(b === int8Headline) - Number(a === int8Headline));
+    for (const method of methodNames.length ? methodNames : [int8Headline]) {
+      accuracyRow(`Kiln, ${method}${method === int8Headline ? ' (headline: the default)' : ''}`, fp32Accuracy, int8Methods[method]);
+    }
+    accuracyRow(
+      `${torchInt8Label(torchInt8)}, default qconfig`,
+      num(torchInt8, 'fp32Accuracy') ?? undefined,
+      torchInt8
+        ? { accuracy: num(torchInt8, 'int8Accuracy')!, dropPoints: num(torchInt8, 'dropPoints')!, agreementWithFp32: num(torchInt8, 'agreementWithFp32')! }
+        : undefined,
+    );
+    const reload = int8.reloadMaxAbsLogitDiff as { fp32: number; int8: number } | undefined;
+    const torchDiff = num(torchInt8, 'maxAbsLogitDiffVsKiln');
+    out(
+      `  checks: Kiln files reloaded give the saved model's logits (max |Δ| fp32 ${reload ? reload.fp32 : 'n/a'}, int8 ${reload ? reload.int8 : 'n/a'}); ` +
+        `PyTorch fp32 with Kiln's weights: max |logit − Kiln| ${torchDiff === null ? 'n/a' : torchDiff.toExponential(1)} on 256 test images` +
+        (torchInt8 && torchEngine(torchInt8) !== 'onednn' ? `; PyTorch engine: ${String(torchInt8.engineNote)}` : ''),
+    );
+    if (int8Files) {
+      const sizeRatio = int8Files.fp32.bytes / int8Files.int8.bytes;
+      ratios.push({ what: 'model file size', kiln: int8Files.int8.bytes, peer: 'Kiln fp32 file', peerValue: int8Files.fp32.bytes, ratio: sizeRatio, meaning: 'fp32 bytes / int8 bytes (times smaller)' });
+      out(`  model files: fp32 .kiln ${fmt(int8Files.fp32.bytes / 1024)} KiB, int8 .kiln (${int8Headline}) ${fmt(int8Files.int8.bytes / 1024)} KiB — ${sizeRatio.toFixed(2)}× smaller`);
+    }
+    const k1 = get('kilnInt8Infer1');
+    const k2 = get('kilnInt8Infer2');
+    out(`  Kiln's integer kernels: ${String((k1 ?? k2)?.int8Kernels ?? 'not measured')}; Kiln fp32 and int8 below: the model files above, loaded with loadModel, through Predictor.predictTensor`);
+    out(`  ${''.padEnd(42)} ${'b1 latency ms (lower better)'.padEnd(30)} b256 samples/s (higher better; ≥ ${SETTINGS.b256Calls} calls and ≥ ${SETTINGS.int8MinB256S} s per repetition)`);
+    const sub = (json: Json | null, which: string): Json | null => (json?.[which] as Json | undefined) ?? null;
+    for (const [threads, kiln, pt] of [[1, k1, get('torchInt8_1')], [2, k2, get('torchInt8_2')]] as const) {
+      const t = plural(threads);
+      for (const [label, json] of [[`Kiln fp32, ${t}`, sub(kiln, 'fp32')], [`Kiln int8, ${t}`, sub(kiln, 'int8')], [`${torchInt8Label(pt)}, ${t}`, pt]] as const) {
+        out(`  ${label.padEnd(42)} ${cell(figureOf(json, 'b1Ms'), 30)} ${cell(figureOf(json, 'b256SamplesPerSecond'), 26)}`);
+      }
+    }
+    for (const [threads, kiln, pt] of [[1, k1, get('torchInt8_1')], [2, k2, get('torchInt8_2')]] as const) {
+      const t = plural(threads);
+      const kb1 = figureOf(sub(kiln, 'int8'), 'b1Ms');
+      const kb256 = figureOf(sub(kiln, 'int8'), 'b256SamplesPerSecond');
+      const b1 = [
+        lat(`int8 b1 latency, ${t}`, kb1, `Kiln fp32 (${t})`, figureOf(sub(kiln, 'fp32'), 'b1Ms')),
+        lat(`int8 b1 latency, ${t}`, kb1, `PyTorch INT8 (${t})`, figureOf(pt, 'b1Ms')),
+      ].filter((r) => r !== null);
+      const b256 = [
+        tput(`int8 b256 samples/s, ${t}`, kb256, `Kiln fp32 (${t})`, figureOf(sub(kiln, 'fp32'), 'b256SamplesPerSecond')),
+        tput(`int8 b256 samples/s, ${t}`, kb256, `PyTorch INT8 (${t})`, figureOf(pt, 'b256SamplesPerSecond')),
+      ].filter((r) => r !== null);
+      out(`  ${`Kiln int8 ${t}, b1 speed:`.padEnd(42)} ${b1.join(', ') || 'not measured'}`);
+      out(`  ${`Kiln int8 ${t}, b256:`.padEnd(42)} ${b256.join(', ') || 'not measured'}`);
+    }
+  }
+}
+
 if (sections.has('gemm')) {
   const peakRuns = ((get('peak')?.runs as Json[] | undefined) ?? []).map((r) => r.avx512_fma_gflops as number[] | undefined).filter((r) => Array.isArray(r));
   const avx2Runs = ((get('peak')?.runs as Json[] | undefined) ?? []).map((r) => r.avx2_fma_gflops as number[] | undefined).filter((r) => Array.isArray(r));
@@ -523,10 +647,27 @@ for (const t of ['1 thread', '2 threads']) {
   target(`b1 latency ≤ 1× onnxruntime-node (${t})`, find(`b1 latency, ${t}`, `ORT (${t})`), (x) => x >= 1, (r) => `${ratio(1 / r.ratio)} its latency (${fmt(r.kiln)} vs ${fmt(r.peerValue)} ms)`);
 }
 target('peak RSS training ≤ 0.5× PyTorch', find('peak RSS training', 'PyTorch (2 threads)'), (x) => x <= 0.5, (r) => ratio(r.ratio));
+const headlineDrop = int8Methods[int8Headline];
+if (headlineDrop) {
+  targets.push({
+    target: `INT8 accuracy drop ≤ 0.3 points (${int8Headline})`,
+    value: `${headlineDrop.dropPoints.toFixed(2)} points${quick ? ` (quick: ${SETTINGS.int8Epochs} epoch of training)` : ''}`,
+    met: headlineDrop.dropPoints <= 0.3,
+  });
+}
+target('INT8 .kiln file ≥ 3.5× smaller than fp32', find('model file size', 'Kiln fp32 file'), (x) => x >= 3.5, (r) => `${r.ratio.toFixed(2)}× smaller`);
+for (const threads of [1, 2]) {
+  const t = plural(threads);
+  target(`INT8 b256 samples/s ≥ 2× Kiln fp32 (${t})`, find(`int8 b256 samples/s, ${t}`, `Kiln fp32 (${t})`), (x) => x >= 2, (r) => ratio(r.ratio));
+  target(`INT8 b1 latency < Kiln fp32 (${t})`, find(`int8 b1 latency, ${t}`, `Kiln fp32 (${t})`), (x) => x > 1, (r) => `${ratio(1 / r.ratio)} its latency (${fmt(r.kiln)} vs ${fmt(r.peerValue)} ms)`);
+  const engine = torchEngine(get(`torchInt8_${threads}`));
+  target(`INT8 b256 samples/s ≥ 1.5× PyTorch INT8 (${t})`, find(`int8 b256 samples/s, ${t}`, `PyTorch INT8 (${t})`), (x) => x >= 1.5,
+    (r) => `${ratio(r.ratio)}${engine === 'onednn' ? '' : ` (PyTorch on ${engine}, not onednn)`}`);
+}
 if (targets.some((t) => t.met !== null)) {
   out('');
   out('Targets (../shared/BENCHMARKS.md) in this run');
-  for (const t of targets) if (t.met !== null) out(`  ${t.met ? 'met   ' : 'missed'}  ${t.target.padEnd(46)} ${t.value}`);
+  for (const t of targets) if (t.met !== null) out(`  ${t.met ? 'met   ' : 'missed'}  ${t.target.padEnd(52)} ${t.value}`);
 }
 
 out('');

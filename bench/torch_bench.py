@@ -9,13 +9,18 @@ Modes (each prints progress, then one line `BENCH_JSON {...}`):
           uint8 and scaled per batch, as Kiln's loader does); peak RSS of the run.
   infer   inference with Kiln's weights, eval + no_grad: batch-1 latency (median over --b1-calls calls,
           input tensor creation and reading the logits back included) and batch-256 samples/s.
---max-rep-s / --max-b256-s cap one training / batch-256 repetition, so a loaded machine cannot stretch the run.
+  int8    static post-training INT8 of the model bench/kiln-int8.ts trained (same weights): quantized engine
+          onednn (qnnpack when onednn is missing), conv+relu and linear+relu fused, QuantStub/DeQuantStub, the
+          engine's default qconfig, calibrated on the same first 1,000 training images, converted; reports
+          float and INT8 test accuracy on the whole test split, then b1 latency and b256 samples/s as infer.
+--max-rep-s / --max-b256-s cap one training / batch-256 repetition, so a loaded machine cannot stretch the run;
+--min-b256-s makes a fast model's batch-256 repetition last at least that long (more calls than --b256-calls).
 
 Threads: --threads N calls torch.set_num_threads(N); run.ts also sets OPENBLAS_NUM_THREADS / OMP_NUM_THREADS
 (torch does not limit OpenBLAS' own pool) and OPENBLAS_CORETYPE=SkylakeX (OpenBLAS 0.3.21 otherwise picks
 slow generic kernels on recent CPUs).
 
-usage: /usr/bin/python3 bench/torch_bench.py export|train|infer [--threads 2 --steps 300 --reps 3 ...]
+usage: /usr/bin/python3 bench/torch_bench.py export|train|infer|int8 [--threads 2 --steps 300 --reps 3 ...]
 """
 import argparse
 import gzip
@@ -33,11 +38,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 WORK = os.path.join(HERE, "results", "work")
 WEIGHTS = os.path.join(WORK, "cnn-small.safetensors")
 KILN_LOGITS = os.path.join(WORK, "kiln-logits-256.bin")
+TRAINED_WEIGHTS = os.path.join(WORK, "cnn-small-trained.safetensors")
+TRAINED_LOGITS = os.path.join(WORK, "cnn-small-trained-logits-256.bin")
 ONNX_FILE = os.path.join(WORK, "cnn-small.onnx")
 FULL_DIR = "/usr/share/datasets/fashion-mnist"
 SUBSET_DIR = os.path.join(os.path.dirname(HERE), "datasets", "fashion-mnist")
 CHECK_IMAGES = 256
 BATCH = 64
+CALIBRATION_IMAGES = 1000
 
 
 def emit(obj):
@@ -113,19 +121,19 @@ def read_safetensors(path):
     return out
 
 
-def kiln_net():
+def kiln_net(weights=WEIGHTS):
     import torch
     net = make_net()
-    state = {k: torch.from_numpy(v) for k, v in read_safetensors(WEIGHTS).items()}
+    state = {k: torch.from_numpy(v) for k, v in read_safetensors(weights).items()}
     net.load_state_dict(state, strict=True)
     net.eval()
     return net
 
 
-def diff_vs_kiln(logits):
-    if not os.path.exists(KILN_LOGITS):
+def diff_vs_kiln(logits, reference=KILN_LOGITS):
+    if not os.path.exists(reference):
         return None
-    ref = np.fromfile(KILN_LOGITS, dtype="<f4").reshape(-1, 10)
+    ref = np.fromfile(reference, dtype="<f4").reshape(-1, 10)
     return float(np.abs(logits.astype(np.float32) - ref).max())
 
 
@@ -301,20 +309,15 @@ def mode_train(a):
               peakRssMiB=peak, baselineRssMiB=baseline, trainImages=n, env=env_info(a.threads)))
 
 
-def mode_infer(a):
+def time_inference(a, net, xt, label):
+    """b1 latency (median of --b1-calls calls) and b256 samples/s of net, each --reps times, after a warm-up."""
     import torch
-    torch.set_num_threads(a.threads)
-    net = kiln_net()
-    xt, _ = test_float()
-    XT = torch.from_numpy(xt)
     n = len(xt)
     with torch.no_grad():
-        diff = diff_vs_kiln(net(XT[:CHECK_IMAGES]).numpy())
         for i in range(50):
             net(torch.from_numpy(xt[i:i + 1])).numpy()
-        xb = XT[:256].clone()
         for _ in range(3):
-            net(xb).numpy()
+            net(torch.from_numpy(xt[:256])).numpy()
 
         def b1():
             ts = []
@@ -327,21 +330,90 @@ def mode_infer(a):
         def b256():
             t0 = time.perf_counter()
             calls = 0
-            while calls < a.b256_calls and (calls < 3 or time.perf_counter() - t0 < a.max_b256_s):
+            while (calls < a.b256_calls or time.perf_counter() - t0 < a.min_b256_s) and (calls < 3 or time.perf_counter() - t0 < a.max_b256_s):
                 net(torch.from_numpy(xt[:256])).numpy()
                 calls += 1
             return 256 * calls / (time.perf_counter() - t0)
 
-        lat = repeat(a.reps, f"pytorch t{a.threads} b1", "ms", b1)
-        thr = repeat(a.reps, f"pytorch t{a.threads} b256", "samples/s", b256)
+        lat = repeat(a.reps, f"{label} b1", "ms", b1)
+        thr = repeat(a.reps, f"{label} b256", "samples/s", b256)
+    return lat, thr
+
+
+def mode_infer(a):
+    import torch
+    torch.set_num_threads(a.threads)
+    net = kiln_net()
+    xt, _ = test_float()
+    with torch.no_grad():
+        diff = diff_vs_kiln(net(torch.from_numpy(xt[:CHECK_IMAGES])).numpy())
+    lat, thr = time_inference(a, net, xt, f"pytorch t{a.threads}")
     log(f"median: b1 {lat['median']:.3f} ms, b256 {thr['median']:.0f} samples/s; max |logit - Kiln| {diff}")
     emit(dict(threads=a.threads, b1Calls=a.b1_calls, b256Calls=a.b256_calls, b1Ms=lat, b256SamplesPerSecond=thr,
               maxAbsLogitDiffVsKiln=diff, env=env_info(a.threads)))
 
 
+def quantized_engine():
+    """onednn (x86 with VNNI/AMX), else qnnpack; fbgemm is not built into Debian's torch. The reason when neither is there."""
+    import torch
+    engines = torch.backends.quantized.supported_engines
+    for engine, note in (("onednn", "onednn"), ("qnnpack", "qnnpack (onednn unavailable in this torch build)")):
+        if engine in engines:
+            return engine, note
+    raise RuntimeError(f"no x86 quantized engine: this torch supports {engines}, neither onednn nor qnnpack")
+
+
+def mode_int8(a):
+    import torch
+    import torch.nn as nn
+    from torch.ao.quantization import DeQuantStub, QuantStub, convert, fuse_modules, get_default_qconfig, prepare
+    torch.set_num_threads(a.threads)
+    engine, engine_note = quantized_engine()
+    torch.backends.quantized.engine = engine
+    net = kiln_net(TRAINED_WEIGHTS)
+    xt, yt = test_float()
+    XT = torch.from_numpy(xt)
+    xc, _ = load_split("train")
+    calibration = torch.from_numpy(xc[:CALIBRATION_IMAGES].astype(np.float32) / np.float32(255))
+
+    def predictions(m):
+        with torch.no_grad():
+            return torch.cat([m(XT[i:i + 500]).argmax(1) for i in range(0, len(XT), 500)]).numpy()
+
+    with torch.no_grad():
+        diff = diff_vs_kiln(net(XT[:CHECK_IMAGES]).numpy(), TRAINED_LOGITS)
+    fp32_pred = predictions(net)
+
+    # Names are nn.Sequential's: conv 0 + relu 1, conv 3 + relu 4, linear 7 + relu 8.
+    fused = fuse_modules(net, [["0", "1"], ["3", "4"], ["7", "8"]])
+    q = nn.Sequential(QuantStub(), fused, DeQuantStub()).eval()
+    qconfig = get_default_qconfig(engine)
+    q.qconfig = qconfig
+    prepare(q, inplace=True)
+    t0 = time.perf_counter()
+    with torch.no_grad():
+        for i in range(0, len(calibration), 256):  # Kiln's calibration runs in batches of 256 as well
+            q(calibration[i:i + 256])
+    convert(q, inplace=True)
+    quantize_s = time.perf_counter() - t0
+    int8_pred = predictions(q)
+    fp32_acc = float((fp32_pred == yt).mean())
+    int8_acc = float((int8_pred == yt).mean())
+    log(f"engine {engine_note}: fp32 accuracy {fp32_acc * 100:.2f} %, int8 {int8_acc * 100:.2f} % "
+        f"(drop {(fp32_acc - int8_acc) * 100:.2f} points); max |logit - Kiln fp32| {diff}")
+    lat, thr = time_inference(a, q, xt, f"pytorch int8 {engine} t{a.threads}")
+    log(f"median: b1 {lat['median']:.3f} ms, b256 {thr['median']:.0f} samples/s")
+    emit(dict(threads=a.threads, engine=engine, engineNote=engine_note, qconfig=str(qconfig),
+              supportedEngines=list(torch.backends.quantized.supported_engines), calibrationImages=len(calibration),
+              quantizeSeconds=quantize_s, fp32Accuracy=fp32_acc, int8Accuracy=int8_acc, dropPoints=(fp32_acc - int8_acc) * 100,
+              agreementWithFp32=float((fp32_pred == int8_pred).mean()), testImages=len(yt), maxAbsLogitDiffVsKiln=diff,
+              b1Calls=a.b1_calls, b256Calls=a.b256_calls, minB256S=a.min_b256_s, b1Ms=lat, b256SamplesPerSecond=thr,
+              env=env_info(a.threads)))
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["export", "train", "infer"])
+    ap.add_argument("mode", choices=["export", "train", "infer", "int8"])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--steps", type=int, default=300)
     ap.add_argument("--warmup", type=int, default=20)
@@ -350,9 +422,10 @@ def main():
     ap.add_argument("--b256-calls", type=int, default=40)
     ap.add_argument("--max-rep-s", type=float, default=float("inf"), help="a training repetition ends after this (>= 5 steps)")
     ap.add_argument("--max-b256-s", type=float, default=float("inf"), help="a batch-256 repetition ends after this (>= 3 calls)")
+    ap.add_argument("--min-b256-s", type=float, default=0.0, help="a batch-256 repetition goes on past --b256-calls until this has passed")
     a = ap.parse_args()
     try:
-        dict(export=mode_export, train=mode_train, infer=mode_infer)[a.mode](a)
+        dict(export=mode_export, train=mode_train, infer=mode_infer, int8=mode_int8)[a.mode](a)
     except Exception as e:  # reported to run.ts as the peer's failure
         import traceback
         traceback.print_exc()
