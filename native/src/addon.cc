@@ -16,6 +16,7 @@
 #include "cpu.h"
 #include "elementwise.h"
 #include "gemm.h"
+#include "int8_addon.h"
 #include "malloc_tuning.h"
 #include "napi_args.h"
 #include "pool2d.h"
@@ -658,7 +659,8 @@ NAPI_MODULE_INIT() {
       {"sum", nullptr, sumCall, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"adamUpdate", nullptr, adamUpdateCall, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
-  if (napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties) != napi_ok) {
+  if (napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties) != napi_ok ||
+      defineInt8Functions(env, exports, &runtime().isa, &runtime().pool) != napi_ok) {
     return nullptr;
   }
   return exports;

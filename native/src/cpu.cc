@@ -56,4 +56,12 @@ bool parseIsa(const std::string& name, Isa* isa) {
   return false;
 }
 
+bool hasAvx512Vnni() {
+#if KILN_X86_KERNELS
+  return isaSupported(Isa::kAvx512) && __builtin_cpu_supports("avx512vnni");
+#else
+  return false;
+#endif
+}
+
 }  // namespace kiln

@@ -24,4 +24,8 @@ const char* isaName(Isa isa);
 // The family called `name`; false when there is none by that name.
 bool parseIsa(const std::string& name, Isa* isa);
 
+// True when the avx512 family is supported and the CPU also has AVX512-VNNI (CPUID leaf 7, ECX bit 11):
+// vpdpbusd, the u8 × s8 dot product of the int8 kernels' fast path.
+bool hasAvx512Vnni();
+
 }  // namespace kiln

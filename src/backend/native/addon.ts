@@ -105,6 +105,64 @@ export interface NativeAddon {
     v: Float32Array,
     vMax: Float32Array | null,
   ): void;
+  /**
+   * Packs s8 weights `w[n, k]` (row-major) for the integer kernels, in one layout for every kernel family:
+   * 16-channel panels of 4 consecutive k per channel, k padded to a multiple of 4.
+   */
+  packInt8(w: Int8Array, n: number, k: number): Int8Array;
+  /**
+   * Backend.qgemm with weights from packInt8. The output's type picks the requantization: a Uint8Array
+   * takes the uint8 kind (zeroPoint, min, max), a Float32Array the float32 kind (offset, or null).
+   */
+  qgemm(
+    m: number,
+    a: Uint8Array,
+    aOffset: number,
+    lda: number,
+    packed: Int8Array,
+    n: number,
+    k: number,
+    bias: Int32Array,
+    scale: Float32Array,
+    offset: Float32Array | null,
+    zeroPoint: number,
+    min: number,
+    max: number,
+    out: Uint8Array | Float32Array,
+    outOffset: number,
+    ldo: number,
+  ): void;
+  /**
+   * Backend.qconv2d, the requantization as in qgemm; the weights pack k = kernelH · kernelW · inChannels
+   * for n = outChannels.
+   */
+  qconv2d(
+    geometry: Int32Array,
+    x: Uint8Array,
+    xZeroPoint: number,
+    packed: Int8Array,
+    bias: Int32Array,
+    scale: Float32Array,
+    offset: Float32Array | null,
+    zeroPoint: number,
+    min: number,
+    max: number,
+    out: Uint8Array | Float32Array,
+  ): void;
+  qmaxPool2d(geometry: Int32Array, x: Uint8Array, out: Uint8Array): void;
+  qavgPool2d(geometry: Int32Array, countIncludePad: boolean, zeroPoint: number, x: Uint8Array, out: Uint8Array): void;
+  quantize(batch: number, channels: number, plane: number, x: Float32Array, scale: number, zeroPoint: number, out: Uint8Array): void;
+  dequantize(batch: number, channels: number, plane: number, x: Uint8Array, scale: number, zeroPoint: number, out: Float32Array): void;
+  /**
+   * The integer kernels' family: 'avx512-vnni', 'avx512' (AVX-512 without VNNI: vpmaddwd), 'avx2' or
+   * 'scalar'. It follows setIsa and setVnni.
+   */
+  int8Isa(): string;
+  /**
+   * Whether the avx512 family's integer kernels may use AVX512-VNNI where the CPU has it (the default);
+   * false runs them on the vpmaddwd fallback that AVX-512 CPUs without VNNI use, to test or compare it.
+   */
+  setVnni(allowed: boolean): void;
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
  * The `native` backend: GEMM, convolution, pooling, the hot elementwise kernels and the Adam update in our
- * C++ addon for float32 data, on the memory of the typed arrays themselves (no copies). Float64 data,
- * mixed precisions, converting copies and the remaining elementwise and reduction kernels run on the js
- * backend's implementations, which remain Kiln's float64 path.
+ * C++ addon for float32 data, and the integer kernels (int8.ts), on the memory of the typed arrays
+ * themselves (no copies). Float64 data, mixed precisions, converting copies and the remaining elementwise
+ * and reduction kernels run on the js backend's implementations, which remain Kiln's float64 path.
  */
 import { BackendError } from '../../errors.js';
 import type {
@@ -17,10 +17,10 @@ import type {
 import { adamUpdate as jsAdamUpdate } from '../js/adam.js';
 import * as js from '../js/conv2d.js';
 import { gemm as jsGemm, gemmPacked as jsGemmPacked, packB as jsPackB } from '../js/gemm.js';
-import * as jsInt8 from '../js/int8.js';
 import * as jsPool from '../js/pool2d.js';
 import type { NativeAddon, NativeGemmArgs } from './addon.js';
 import { nativeElementwise } from './elementwise.js';
+import { nativeInt8, type NativeInt8Controls } from './int8.js';
 import { checkDim, checkGemm, checkOperand, convGeometry, poolGeometry } from './validate.js';
 
 /**
@@ -47,7 +47,7 @@ export class NativePackedMatrix implements PackedMatrix {
 }
 
 /** The native backend, with controls the Backend interface does not have. */
-export interface NativeBackend extends Backend {
+export interface NativeBackend extends Backend, NativeInt8Controls {
   /** Kernel family in use: 'avx512', 'avx2' or 'scalar'. */
   readonly isa: string;
   /** Every kernel family this CPU can run, portable first. */
@@ -221,12 +221,12 @@ export function createNativeBackend(addon: NativeAddon): NativeBackend {
       addon.adamUpdate(adamHyperparameters, p, g, m, v, vMax);
     },
 
-    packInt8: jsInt8.packInt8,
-    qgemm: jsInt8.qgemm,
-    qconv2d: jsInt8.qconv2d,
-    qmaxPool2d: jsInt8.qmaxPool2d,
-    qavgPool2d: jsInt8.qavgPool2d,
-    quantize: jsInt8.quantize,
-    dequantize: jsInt8.dequantize,
+    get int8Isa() {
+      return addon.int8Isa();
+    },
+    setVnni(allowed) {
+      addon.setVnni(allowed);
+    },
+    ...nativeInt8(addon),
   };
 }
