@@ -3,20 +3,21 @@ import { getBackend } from '../../backend/registry.js';
 import { DataError } from '../../errors.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { expectKind, type Activation, type QParams } from './activation.js';
+import { FRESH_MEMORY, type StageMemory } from './scratch.js';
 import type { QuantizedStage, QuantizedStageSpec } from './stage.js';
 
 /** Float activations (NCHW or `[N, features]`) to channels-last u8. */
 export class Quantize implements QuantizedStage {
   constructor(readonly output: QParams) {}
 
-  run(activation: Activation): Activation {
+  run(activation: Activation, memory: StageMemory = FRESH_MEMORY): Activation {
     const { tensor } = expectKind(activation, 'float', 'Quantize');
     const data = tensor.dtype === 'float32' ? (tensor.contiguousData() as Float32Array) : Float32Array.from(tensor.contiguousData());
     for (let i = 0; i < data.length; i++) {
       if (data[i] !== data[i]) throw new DataError(`quantized model: input value ${i} of the batch is NaN; integer inference needs real numbers`);
     }
     const [n, channels = 1, h = 1, w = 1] = tensor.shape as number[];
-    const out = new Uint8Array(data.length);
+    const out = memory.u8(data.length);
     getBackend().quantize({ batch: n!, channels, plane: h * w }, data, this.output.scale, this.output.zeroPoint, out);
     const dims = tensor.ndim === 4 ? [n!, h, w, channels] : [n!, channels];
     return { kind: 'uint8', data: out, dims, ...this.output, flattenedFrom: null };

@@ -7,6 +7,7 @@ import type { Backend, PackedInt8Matrix, Requantization } from '../../backend/ba
 import { getBackend } from '../../backend/registry.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { expectKind, type Activation, type QParams } from './activation.js';
+import { FRESH_MEMORY, type StageMemory } from './scratch.js';
 import type { QuantizedStage, QuantizedStageSpec } from './stage.js';
 
 /** The integer form of a layer's weights: `w ≈ weight · weightScale[channel]`, `b ≈ bias · inputScale · weightScale[channel]`. */
@@ -68,8 +69,8 @@ class IntegerProduct {
     return { kind: 'float', tensor: toChannelsFirst(out as Float32Array, dims, floatShape) };
   }
 
-  allocate(size: number): Uint8Array | Float32Array {
-    return this.settings.output === null ? new Float32Array(size) : new Uint8Array(size);
+  allocate(size: number, memory: StageMemory): Uint8Array | Float32Array {
+    return this.settings.output === null ? new Float32Array(size) : memory.u8(size);
   }
 
   tensors(): Record<string, Tensor> {
@@ -124,14 +125,14 @@ export class QuantizedConv2d implements QuantizedStage {
     ];
   }
 
-  run(activation: Activation): Activation {
+  run(activation: Activation, memory: StageMemory = FRESH_MEMORY): Activation {
     const x = expectKind(activation, 'uint8', 'QuantizedConv2d');
     const [n, inH, inW, inChannels] = x.dims as [number, number, number, number];
     const [, kernelH, kernelW] = this.product.weights.weightShape as [number, number, number, number];
     const [outH, outW] = this.outputSize(inH, inW);
     const outChannels = this.product.n;
     const backend = getBackend();
-    const out = this.product.allocate(n * outH * outW * outChannels);
+    const out = this.product.allocate(n * outH * outW * outChannels, memory);
     const g = {
       batch: n, inChannels, inH, inW, outChannels, kernelH, kernelW,
       strideH: this.conv.stride[0], strideW: this.conv.stride[1],
@@ -165,12 +166,12 @@ export class QuantizedLinear implements QuantizedStage {
     this.product = new IntegerProduct(weights, settings);
   }
 
-  run(activation: Activation): Activation {
+  run(activation: Activation, memory: StageMemory = FRESH_MEMORY): Activation {
     const x = expectKind(activation, 'uint8', 'QuantizedLinear');
     const [m, k] = x.dims as [number, number];
     const n = this.product.n;
     const backend = getBackend();
-    const out = this.product.allocate(m * n);
+    const out = this.product.allocate(m * n, memory);
     backend.qgemm({ m, a: x.data, aOffset: 0, lda: k, w: this.product.packedFor(backend), requant: this.product.requant, out, outOffset: 0, ldo: n });
     return this.product.finish(out, [m, n], [m, n]);
   }

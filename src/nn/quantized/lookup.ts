@@ -4,6 +4,7 @@
  */
 import { Tensor } from '../../tensor/tensor.js';
 import { expectKind, type Activation, type QParams } from './activation.js';
+import { FRESH_MEMORY, type StageMemory } from './scratch.js';
 import type { QuantizedStage, QuantizedStageSpec } from './stage.js';
 
 export class QuantizedLookup implements QuantizedStage {
@@ -17,9 +18,9 @@ export class QuantizedLookup implements QuantizedStage {
     readonly output: QParams,
   ) {}
 
-  run(input: Activation): Activation {
+  run(input: Activation, memory: StageMemory = FRESH_MEMORY): Activation {
     const x = expectKind(input, 'uint8', 'QuantizedLookup');
-    const out = new Uint8Array(x.data.length);
+    const out = memory.u8(x.data.length);
     const table = this.table;
     for (let i = 0; i < out.length; i++) out[i] = table[x.data[i]!]!;
     return { ...x, data: out, ...this.output };

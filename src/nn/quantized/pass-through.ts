@@ -6,6 +6,7 @@ import type { Pool2dGeometry } from '../../backend/backend.js';
 import { getBackend } from '../../backend/registry.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { expectKind, type Activation, type QuantizedActivation } from './activation.js';
+import { FRESH_MEMORY, type StageMemory } from './scratch.js';
 import type { QuantizedStage, QuantizedStageSpec } from './stage.js';
 
 /** Window settings of a quantized pooling stage. */
@@ -32,10 +33,10 @@ function pooled(x: QuantizedActivation, g: Pool2dGeometry, data: Uint8Array): Qu
 export class QuantizedMaxPool2d implements QuantizedStage {
   constructor(readonly pool: PoolSettings) {}
 
-  run(activation: Activation): Activation {
+  run(activation: Activation, memory: StageMemory = FRESH_MEMORY): Activation {
     const x = expectKind(activation, 'uint8', 'QuantizedMaxPool2d');
     const g = poolGeometry(x, this.pool);
-    const out = new Uint8Array(g.batch * g.outH * g.outW * g.channels);
+    const out = memory.u8(g.batch * g.outH * g.outW * g.channels);
     getBackend().qmaxPool2d(g, x.data, out);
     return pooled(x, g, out);
   }
@@ -60,11 +61,11 @@ export class QuantizedAvgPool2d implements QuantizedStage {
     readonly countIncludePad = true,
   ) {}
 
-  run(activation: Activation): Activation {
+  run(activation: Activation, memory: StageMemory = FRESH_MEMORY): Activation {
     const x = expectKind(activation, 'uint8', 'QuantizedAvgPool2d');
     const [, h, w] = x.dims as [number, number, number, number];
     const g = poolGeometry(x, this.pool ?? { kernel: [h, w], stride: [h, w], padding: [0, 0] });
-    const out = new Uint8Array(g.batch * g.outH * g.outW * g.channels);
+    const out = memory.u8(g.batch * g.outH * g.outW * g.channels);
     getBackend().qavgPool2d(g, this.countIncludePad, x.zeroPoint, x.data, out);
     return pooled(x, g, out);
   }

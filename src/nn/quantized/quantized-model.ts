@@ -17,6 +17,7 @@ import { FloatStage } from './float-stage.js';
 import { QuantizedConv2d, QuantizedLinear, type IntegerWeights } from './integer-layers.js';
 import { QuantizedLookup } from './lookup.js';
 import { QuantizedAvgPool2d, QuantizedFlatten, QuantizedMaxPool2d } from './pass-through.js';
+import { ScratchBuffers } from './scratch.js';
 import type { QuantizedStage, QuantizedStageSpec } from './stage.js';
 
 /** How the model was quantized, as stored in a model file's metadata (`quantization`). */
@@ -46,11 +47,17 @@ export class QuantizedModel {
     readonly info: QuantizationInfo,
   ) {}
 
-  /** Runs a float batch `[N, ...input]` through the stages; gradients are never recorded. */
+  /** The stages' intermediate u8 activations, kept between calls. */
+  private readonly scratch = new ScratchBuffers();
+
+  /**
+   * Runs a float batch `[N, ...input]` through the stages; gradients are never recorded. The returned tensor
+   * is the caller's; intermediate activations live in buffers the model reuses on its next call.
+   */
   forward(x: Tensor): Tensor {
     return noGrad(() => {
       let activation: Activation = { kind: 'float', tensor: x };
-      for (const stage of this.stages) activation = stage.run(activation);
+      for (const [i, stage] of this.stages.entries()) activation = stage.run(activation, { u8: (size) => this.scratch.u8(i, size) });
       if (activation.kind !== 'float') throw new TypeError('QuantizedModel: the last stage must produce float outputs');
       return activation.tensor;
     });

@@ -5,6 +5,7 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import type { LayerSpec } from '../spec.js';
 import type { Activation, QParams } from './activation.js';
+import type { StageMemory } from './scratch.js';
 
 /** One stage of a quantized model. Sizes follow from the weights and the input shape. */
 export type QuantizedStageSpec =
@@ -32,8 +33,11 @@ export type QuantizedStageSpec =
 
 /** A stage of a quantized model. */
 export interface QuantizedStage {
-  /** Transforms one activation; the model's builder chains stages so that kinds and shapes fit. */
-  run(x: Activation): Activation;
+  /**
+   * Transforms one activation; the model's builder chains stages so that kinds and shapes fit. u8 outputs
+   * go to `memory` (reused between calls by a model); float outputs are always fresh.
+   */
+  run(x: Activation, memory?: StageMemory): Activation;
   /** The stage's JSON for the model file. */
   toJSON(): QuantizedStageSpec;
   /** The stage's tensors by local name (weight, weightScale, bias, table, or a float stage's state dict). */
