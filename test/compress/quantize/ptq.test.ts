@@ -165,3 +165,19 @@ test('dynamic quantization of an MLP: int8 linear weights, per-batch activation 
   assert.ok(relativeError(forward(model, x), q.forward(x)) < 0.03);
   assert.throws(() => quantizeDynamic(buildModel({ input: [1, 4, 4], layers: [{ type: 'conv2d', out: 2, kernel: 3 }] })), /no linear layer/);
 });
+
+test('reused buffers never leak between calls: batches of other sizes in between change nothing', () => {
+  const q = quantizeStatic(cnn(), rand([32, 1, 28, 28], { generator: new Generator(5) }));
+  const a = rand([7, 1, 28, 28], { generator: new Generator(6) });
+  const b = rand([3, 1, 28, 28], { generator: new Generator(7) });
+  const first = Array.from(q.forward(a).contiguousData());
+  const small = Array.from(q.forward(b).contiguousData());
+  q.forward(rand([40, 1, 28, 28], { generator: new Generator(8) }));
+  assert.deepEqual(Array.from(q.forward(a).contiguousData()), first);
+  assert.deepEqual(Array.from(q.forward(b).contiguousData()), small);
+  // Each stage on its own, with fresh memory, agrees with the model.
+  let activation: Parameters<typeof q.stages[0]['run']>[0] = { kind: 'float', tensor: b };
+  for (const stage of q.stages) activation = stage.run(activation);
+  assert.equal(activation.kind, 'float');
+  assert.deepEqual(Array.from((activation as { tensor: Tensor }).tensor.contiguousData()), small);
+});
