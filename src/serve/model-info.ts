@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { Predictor } from '../infer/predictor.js';
 import type { InputSpec, ModelTask, Provenance } from '../io/model-file.js';
+import type { QuantizationInfo } from '../nn/quantized/quantized-model.js';
 import type { ModelSpec } from '../nn/spec.js';
 import type { DType } from '../tensor/dtype.js';
 
@@ -31,6 +32,8 @@ export interface ModelInfo {
   architecture: ModelSpec;
   metrics: Record<string, number>;
   provenance: Provenance;
+  /** How the model was quantized (mode, method, calibration samples); null for a float model. */
+  quantization: QuantizationInfo | null;
 }
 
 /** The info of a model loaded from the file at `path` with contents `bytes`. */
@@ -50,6 +53,9 @@ export function modelInfo(predictor: Predictor, path: string, bytes: Uint8Array)
     architecture: metadata.architecture,
     metrics: metadata.metrics,
     provenance: metadata.provenance,
+    quantization: metadata.quantization && {
+      mode: metadata.quantization.mode, method: metadata.quantization.method, calibrationSamples: metadata.quantization.calibrationSamples,
+    },
   };
 }
 

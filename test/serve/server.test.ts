@@ -13,6 +13,8 @@ import { ArgumentError, ModelFormatError } from '../../src/errors.js';
 import { loadModel, type ClassPrediction, type Prediction, type Predictor } from '../../src/infer/predictor.js';
 import { saveModel, type ModelFileContent } from '../../src/io/model-file.js';
 import { buildModel, type ModelSpec } from '../../src/nn/spec.js';
+import { quantizeStatic } from '../../src/compress/quantize/quantize.js';
+import { randn } from '../../src/tensor/creation.js';
 import { Generator } from '../../src/tensor/random.js';
 import { startServer, type RunningServer } from '../../src/serve/server.js';
 
@@ -360,6 +362,29 @@ describe('kiln serve: inference runs off the event loop', () => {
         }
       }
       assert.fail('no batch was ever caught computing');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('kiln serve: an int8 model', () => {
+  test('a quantized model file is served as is: predictions equal its Predictor, /v1/model describes it', async () => {
+    const float = buildModel(MLP, { seed: 7 });
+    const calibration = randn([64, 4], { generator: new Generator(3) });
+    const path = join(dir, 'mlp.int8.kiln');
+    await saveModel(path, { model: quantizeStatic(float, calibration), task: 'classification', labels: ['ant', 'bee', 'cat'], input: { kind: 'tensor', shape: [4] } });
+    const predictor = await loadModel(path);
+    const server = await startServer({ model: path, port: 0 });
+    try {
+      const inputs = Array.from({ length: 5 }, (_, i) => randomSample(new Generator(10 + i)));
+      const reply = await postJson(`${server.url}/v1/predict`, { inputs });
+      assert.equal(reply.status, 200, JSON.stringify(reply.body));
+      assertSamePredictions(reply.body.predictions, await predictor.predict(inputs));
+      const info = await call(`${server.url}/v1/model`);
+      assert.equal(info.body.parameterCount, predictor.model.parameterCount());
+      assert.deepEqual(info.body.outputShape, [3]);
+      assert.deepEqual(info.body.quantization, { mode: 'static', method: 'percentile', calibrationSamples: 64 });
     } finally {
       await server.close();
     }
