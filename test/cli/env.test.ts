@@ -5,16 +5,18 @@ import { kiln } from './run-kiln.js';
 test('kiln env reports versions, CPU features and the chosen backend', () => {
   const { code, stdout } = kiln(['env']);
   assert.equal(code, 0);
-  for (const label of ['Kiln', 'Node.js', 'CPU', 'Cores', 'AVX2 + FMA', 'AVX-512', 'VNNI (int8)', 'AMX (int8)', 'Backend in use']) {
+  for (const label of ['Kiln', 'Node.js', 'CPU', 'Cores', 'AVX2 + FMA', 'AVX-512', 'VNNI (int8)', 'AMX (int8)', 'Backend in use', 'Int8 kernels']) {
     assert.match(stdout, new RegExp(`^${label.replace(/[+()]/g, '\\$&')}\\s`, 'm'));
   }
   assert.match(stdout, /Backend in use\s+(js|native) — \S/);
+  assert.match(stdout, /^Int8 kernels\s+(js reference|avx512-vnni|avx512|avx2|scalar)$/m);
 });
 
 test('kiln env --json is machine-readable and names the reason for the backend', () => {
   const { code, stdout } = kiln(['env', '--json'], { KILN_BACKEND: 'js' });
   assert.equal(code, 0);
-  const report = JSON.parse(stdout) as { node: string; backend: string; reason: string; backends: string[]; cpu: { cores: number } };
+  const report = JSON.parse(stdout) as { node: string; backend: string; reason: string; int8Kernels: string; backends: string[]; cpu: { cores: number } };
+  assert.equal(report.int8Kernels, 'js reference');
   assert.equal(report.node, process.version);
   assert.equal(report.backend, 'js');
   assert.equal(report.reason, 'KILN_BACKEND=js');

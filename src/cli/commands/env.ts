@@ -12,6 +12,8 @@ export interface EnvironmentReport {
   backends: string[];
   backend: string;
   reason: string;
+  /** The integer (int8) kernel family in use: the native one ('avx512-vnni', …) or 'js reference'. */
+  int8Kernels: string;
 }
 
 /** Collects the environment report. */
@@ -25,6 +27,7 @@ export function environmentReport(): EnvironmentReport {
     backends: availableBackends(),
     backend: choice.backend.name,
     reason: choice.reason,
+    int8Kernels: 'int8Isa' in choice.backend ? String(choice.backend.int8Isa) : 'js reference',
   };
 }
 
@@ -47,6 +50,7 @@ export function formatEnvironment(report: EnvironmentReport): string {
     ['CPU flags from', cpu.source],
     ['Backends', report.backends.join(', ')],
     ['Backend in use', `${report.backend} — ${report.reason}`],
+    ['Int8 kernels', report.int8Kernels],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
   return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n');
