@@ -179,15 +179,20 @@ napi_value qgemmCall(napi_env env, napi_callback_info cbinfo) {
   });
 }
 
+ConvGeometry readConvGeometry(const CallArgs& args, size_t index, const char* kernel) {
+  const ConvGeometry g = readGeometry<ConvGeometry>(args, index, kernel);
+  if (g.groups != 1 || g.kernelH < 1 || g.kernelW < 1 || g.strideH < 1 || g.strideW < 1 || g.dilationH < 1 ||
+      g.dilationW < 1) {
+    fail(std::string(kernel) + ": inconsistent geometry");
+  }
+  return g;
+}
+
 // (geometry, x, xZeroPoint, packed, bias, scale, offset, zeroPoint, min, max, out)
 napi_value qconv2dCall(napi_env env, napi_callback_info cbinfo) {
   return guard(env, [&] {
     CallArgs args(env, cbinfo, 11);
-    const ConvGeometry g = readGeometry<ConvGeometry>(args, 0, "qconv2d");
-    if (g.groups != 1 || g.kernelH < 1 || g.kernelW < 1 || g.strideH < 1 || g.strideW < 1 || g.dilationH < 1 ||
-        g.dilationW < 1) {
-      fail("qconv2d: inconsistent geometry");
-    }
+    const ConvGeometry g = readConvGeometry(args, 0, "qconv2d");
     const ArrayView<uint8_t> x = args.uint8Array(1, "x");
     const int32_t xZeroPoint = byteValue(args, 2, "qconv2d", "xZeroPoint");
     const int64_t k = g.kernelH * g.kernelW * g.inChannels;
@@ -197,6 +202,37 @@ napi_value qconv2dCall(napi_env env, napi_callback_info cbinfo) {
     requireLength("qconv2d", "out", out.length, g.batch * g.outH * g.outW * g.outChannels);
     qconv2d(int8MicroKernelFor(activeIsa()), *runtime().pool, g, x.data, static_cast<uint8_t>(xZeroPoint), w, out.r,
             out.data);
+    return undefinedValue(env);
+  });
+}
+
+// The number of whole windows of `kernel` conv outputs, `stride` apart, along an axis of `size`.
+int64_t pooledSize(int64_t size, int64_t kernel, int64_t stride) {
+  return size < kernel ? 0 : (size - kernel) / stride + 1;
+}
+
+// (geometry, pool, x, xZeroPoint, packed, bias, scale, offset (null), zeroPoint, min, max, out: Uint8Array)
+napi_value qconv2dMaxPoolCall(napi_env env, napi_callback_info cbinfo) {
+  return guard(env, [&] {
+    CallArgs args(env, cbinfo, 12);
+    const ConvGeometry g = readConvGeometry(args, 0, "qconv2dMaxPool");
+    const PoolWindow p = readGeometry<PoolWindow>(args, 1, "qconv2dMaxPool");
+    if (p.kernelH < 1 || p.kernelW < 1 || p.strideH < 1 || p.strideW < 1 ||
+        p.outH != pooledSize(g.outH, p.kernelH, p.strideH) || p.outW != pooledSize(g.outW, p.kernelW, p.strideW)) {
+      fail("qconv2dMaxPool: inconsistent pooling window");
+    }
+    const ArrayView<uint8_t> x = args.uint8Array(2, "x");
+    const int32_t xZeroPoint = byteValue(args, 3, "qconv2dMaxPool", "xZeroPoint");
+    const int64_t k = g.kernelH * g.kernelW * g.inChannels;
+    const PackedInt8 w = readPacked(env, args, 4, "qconv2dMaxPool", g.outChannels, k);
+    const Output out = readOutput(env, args, 5, "qconv2dMaxPool", g.outChannels);
+    if (!out.r.toUint8) {
+      throw JsError(JsError::Kind::kTypeError, "kiln native: qconv2dMaxPool: out must be a Uint8Array");
+    }
+    requireLength("qconv2dMaxPool", "x", x.length, g.batch * g.inH * g.inW * g.inChannels);
+    requireLength("qconv2dMaxPool", "out", out.length, g.batch * p.outH * p.outW * g.outChannels);
+    qconv2dMaxPool(int8MicroKernelFor(activeIsa()), *runtime().pool, g, p, x.data, static_cast<uint8_t>(xZeroPoint), w,
+                   out.r, static_cast<uint8_t*>(out.data));
     return undefinedValue(env);
   });
 }
@@ -312,6 +348,7 @@ napi_status defineInt8Functions(napi_env env, napi_value exports, const Isa* isa
       {"packInt8", nullptr, packInt8Call, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"qgemm", nullptr, qgemmCall, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"qconv2d", nullptr, qconv2dCall, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"qconv2dMaxPool", nullptr, qconv2dMaxPoolCall, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"qmaxPool2d", nullptr, qmaxPool2dCall, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"qavgPool2d", nullptr, qavgPool2dCall, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"quantize", nullptr, quantizeCall, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -1,5 +1,5 @@
-// The N-API functions of the int8 kernels (packInt8, qgemm, qconv2d, qmaxPool2d, qavgPool2d, quantize,
-// dequantize, int8Isa, setVnni), defined on the addon's exports by addon.cc.
+// The N-API functions of the int8 kernels (packInt8, qgemm, qconv2d, qconv2dMaxPool, qmaxPool2d, qavgPool2d,
+// quantize, dequantize, int8Isa, setVnni), defined on the addon's exports by addon.cc.
 #pragma once
 
 #include <node_api.h>

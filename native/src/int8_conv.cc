@@ -3,7 +3,11 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <new>
+#include <vector>
+
+#include "int8_pool.h"
 
 namespace kiln {
 namespace {
@@ -14,6 +18,10 @@ constexpr int64_t kParallelMinWork = int64_t{1} << 21;
 constexpr int64_t kBlockBytes = int64_t{32} << 10;
 // Blocks per thread when the work is split: more than one evens out threads slowed by other work.
 constexpr int64_t kTasksPerThread = 4;
+
+// The patches of one pooling window beyond which a fused convolution takes the two passes instead: they
+// would not stay in cache, and the scratch holds a tile's worth of windows.
+constexpr int64_t kMaxWindowBytes = int64_t{1} << 20;
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -115,7 +123,186 @@ void unfoldPatches(const ConvGeometry& geometry, const uint8_t* x, uint8_t zeroP
   }
 }
 
+// Unfolds, for pooled outputs [first, first + count) in (image, ph, pw) order, the patches of each window's
+// kernelH · kernelW conv positions in row-major order: rows of kp bytes, window after window. Rows are
+// written in address order, as copyRun needs.
+void unfoldWindows(const ConvGeometry& geometry, const PoolWindow& p, const uint8_t* x, uint8_t zeroPoint, int64_t kp,
+                   int64_t first, int64_t count, uint8_t* patches) {
+  // Local copies, as in unfoldPatches.
+  const ConvGeometry g = geometry;
+  const PoolWindow pw = p;
+  const int64_t outPlane = pw.outH * pw.outW;
+  const int64_t imageSize = g.inH * g.inW * g.inChannels;
+  const uint8_t* xEnd = x + g.batch * imageSize;
+  int64_t image = first / outPlane;
+  int64_t ph = first % outPlane / pw.outW;
+  int64_t pc = first % pw.outW;
+  uint8_t* row = patches;
+  for (int64_t i = 0; i < count; ++i) {
+    const uint8_t* src = x + image * imageSize;
+    for (int64_t dh = 0; dh < pw.kernelH; ++dh) {
+      for (int64_t dw = 0; dw < pw.kernelW; ++dw, row += kp) {
+        unfoldPatch(g, src, xEnd, zeroPoint, ph * pw.strideH + dh, pc * pw.strideW + dw, row);
+      }
+    }
+    if (++pc == pw.outW) {
+      pc = 0;
+      if (++ph == pw.outH) {
+        ph = 0;
+        ++image;
+      }
+    }
+  }
+}
+
+// A convolution of one input channel whose kernel rows each fit one group of 4 taps without lengthening
+// the reduction (kernelW ≤ 4 and 4 · kernelH = kp: 3 × 3, the first layer of a CNN on grey images) is
+// unfolded with every kernel row in a group of its own, [kH][4] with tap 4 (and any past kernelW) weighted
+// 0: a group is then 4 consecutive input bytes, one copy, against one copy per kernel row of a few bytes
+// and its bookkeeping.
+bool rowGroups(const ConvGeometry& g, int64_t kp) {
+  return g.inChannels == 1 && g.dilationW == 1 && g.kernelW <= 4 && 4 * g.kernelH == kp;
+}
+
+// The weights reordered for rowGroups, packed with k = 4 · kernelH.
+std::vector<int8_t> packRowGroups(const ConvGeometry& g, const PackedInt8& w) {
+  const int64_t n = w.n;
+  const int64_t kp = int8PaddedK(w.k);
+  const int64_t k = 4 * g.kernelH;
+  std::vector<int8_t> rows(static_cast<size_t>(n * k), 0);
+  for (int64_t j = 0; j < n; ++j) {
+    for (int64_t kh = 0; kh < g.kernelH; ++kh) {
+      for (int64_t kw = 0; kw < g.kernelW; ++kw) {
+        // Element (j, p) of the packed weights: panel j / 16, group p / 4, channel j % 16, tap p % 4.
+        const int64_t p = kh * g.kernelW + kw;
+        const int64_t panel = j / kInt8PanelWidth * kInt8PanelWidth * kp;
+        rows[static_cast<size_t>(j * k + 4 * kh + kw)] =
+            w.data[panel + (p / 4 * kInt8PanelWidth + j % kInt8PanelWidth) * 4 + p % 4];
+      }
+    }
+  }
+  std::vector<int8_t> packed(static_cast<size_t>(packedInt8Size(n, k)));
+  packInt8(rows.data(), n, k, packed.data());
+  return packed;
+}
+
+// unfoldWindows in the layout of rowGroups: rows of 4 · kernelH bytes. A window whose input lies inside x
+// (most of them) is copied group by group from offsets worked out once; the others check every tap.
+void unfoldRowGroups(const ConvGeometry& geometry, const PoolWindow& p, const uint8_t* x, uint8_t zeroPoint,
+                     int64_t first, int64_t count, uint8_t* patches) {
+  const ConvGeometry g = geometry;
+  const PoolWindow pw = p;
+  // Group q of a window (position dh, dw; kernel row kh) starts this far from the window's first input byte.
+  std::vector<int64_t> offsets;
+  for (int64_t dh = 0; dh < pw.kernelH; ++dh) {
+    for (int64_t dw = 0; dw < pw.kernelW; ++dw) {
+      for (int64_t kh = 0; kh < g.kernelH; ++kh) {
+        offsets.push_back((dh * g.strideH + kh * g.dilationH) * g.inW + dw * g.strideW);
+      }
+    }
+  }
+  const int64_t groups = static_cast<int64_t>(offsets.size());
+  // The window's input rows and columns past its first: its kernel rows, and the columns of its kernel
+  // columns, plus the bytes past kernelW (weighted 0) that a group's 4-byte copy reads.
+  const int64_t spanH = (pw.kernelH - 1) * g.strideH + (g.kernelH - 1) * g.dilationH;
+  const int64_t spanW = (pw.kernelW - 1) * g.strideW + g.kernelW - 1;
+  const int64_t outPlane = pw.outH * pw.outW;
+  const int64_t imageSize = g.inH * g.inW;
+  const uint8_t* xEnd = x + g.batch * imageSize;
+  int64_t image = first / outPlane;
+  int64_t ph = first % outPlane / pw.outW;
+  int64_t pc = first % pw.outW;
+  uint8_t* row = patches;
+  for (int64_t i = 0; i < count; ++i) {
+    const uint8_t* src = x + image * imageSize;
+    const int64_t h0 = ph * pw.strideH * g.strideH - g.padTop;
+    const int64_t w0 = pc * pw.strideW * g.strideW - g.padLeft;
+    const uint8_t* base = src + h0 * g.inW + w0;
+    if (h0 >= 0 && h0 + spanH < g.inH && w0 >= 0 && w0 + spanW < g.inW && xEnd - base >= spanH * g.inW + spanW + 4) {
+      for (int64_t q = 0; q < groups; ++q, row += 4) std::memcpy(row, base + offsets[static_cast<size_t>(q)], 4);
+    } else {
+      for (int64_t dh = 0; dh < pw.kernelH; ++dh) {
+        for (int64_t dw = 0; dw < pw.kernelW; ++dw) {
+          const int64_t hp = h0 + dh * g.strideH;
+          const int64_t wp = w0 + dw * g.strideW;
+          for (int64_t kh = 0; kh < g.kernelH; ++kh, row += 4) {
+            const int64_t h = hp + kh * g.dilationH;
+            for (int64_t kw = 0; kw < 4; ++kw) {
+              const bool inside = h >= 0 && h < g.inH && kw < g.kernelW && wp + kw >= 0 && wp + kw < g.inW;
+              row[kw] = inside ? src[h * g.inW + wp + kw] : zeroPoint;
+            }
+          }
+        }
+      }
+    }
+    if (++pc == pw.outW) {
+      pc = 0;
+      if (++ph == pw.outH) {
+        ph = 0;
+        ++image;
+      }
+    }
+  }
+}
+
+// Whether requantizing the maximum accumulator gives the maximum of the requantized values: each scale is
+// positive and finite, so fround(fround(acc + bias) · scale), the rounding and the clamp all keep order.
+// (A zero or NaN scale would too, being constant, but no model has one; ±Infinity maps acc + bias = 0 to
+// NaN, stored as 0, below min; a negative scale reverses the order.)
+bool orderPreserving(const Requant& r, int64_t n) {
+  for (int64_t j = 0; j < n; ++j) {
+    if (!(r.scale[j] > 0.0f && r.scale[j] <= std::numeric_limits<float>::max())) return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+void qconv2dMaxPool(const Int8MicroKernel& kernel, ThreadPool& pool, const ConvGeometry& g, const PoolWindow& p,
+                    const uint8_t* x, uint8_t xZeroPoint, const PackedInt8& w, const Requant& r, uint8_t* out) {
+  const int64_t outputs = g.batch * p.outH * p.outW;
+  const int64_t n = g.outChannels;
+  if (outputs == 0 || n == 0) return;
+  const int64_t window = p.kernelH * p.kernelW;
+  const int64_t kp = int8PaddedK(w.k);
+  const int64_t windowBytes = window * kp;
+  if (!orderPreserving(r, n) || windowBytes > kMaxWindowBytes) {
+    std::vector<uint8_t> conv(static_cast<size_t>(g.batch * g.outH * g.outW * n));
+    qconv2d(kernel, pool, g, x, xZeroPoint, w, r, conv.data());
+    const PoolGeometry pg{g.batch, n, g.outH, g.outW, p.kernelH, p.kernelW, p.strideH, p.strideW, 0, 0, p.outH, p.outW};
+    return qmaxPool2d(kernel.isa, pool, pg, conv.data(), out);
+  }
+  const bool grouped = rowGroups(g, kp);
+  const std::vector<int8_t> groupedWeights = grouped ? packRowGroups(g, w) : std::vector<int8_t>();
+  const int8_t* weights = grouped ? groupedWeights.data() : w.data;
+  const bool parallel =
+      pool.threads() > 1 && !ThreadPool::insideTask() && outputs * windowBytes * n >= kParallelMinWork;
+  int64_t blockRows = std::max<int64_t>(1, kBlockBytes / std::max<int64_t>(windowBytes, 1) / kernel.maxRows);
+  if (parallel) blockRows = std::min(blockRows, ceilDiv(outputs, pool.threads() * kTasksPerThread * kernel.maxRows));
+  blockRows *= kernel.maxRows;
+  const int64_t blocks = ceilDiv(outputs, blockRows);
+  const auto block = [&](int64_t b) {
+    const int64_t first = b * blockRows;
+    const int64_t rows = std::min(blockRows, outputs - first);
+    uint8_t* patches = patchScratch(blockRows * windowBytes);
+    if (grouped) {
+      unfoldRowGroups(g, p, x, xZeroPoint, first, rows, patches);
+    } else {
+      unfoldWindows(g, p, x, xZeroPoint, kp, first, rows, patches);
+    }
+    for (int64_t j0 = 0; j0 < n; j0 += kernel.nr) {
+      const int cols = static_cast<int>(std::min<int64_t>(kernel.nr, n - j0));
+      // Column j0 starts panel j0 / 16, and every panel holds 16 · kp bytes. Patch rows are kp bytes, all
+      // of which the product reads, as in qconv2d.
+      kernel.runMax(patches, kp, rows, window, kp, weights + j0 * kp, kp, cols, r, j0, out + first * n + j0, n);
+    }
+  };
+  if (parallel) {
+    pool.parallelFor(blocks, block);
+  } else {
+    for (int64_t b = 0; b < blocks; ++b) block(b);
+  }
+}
 
 void qconv2d(const Int8MicroKernel& kernel, ThreadPool& pool, const ConvGeometry& g, const uint8_t* x,
              uint8_t xZeroPoint, const PackedInt8& w, const Requant& r, void* out) {

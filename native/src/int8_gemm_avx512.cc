@@ -101,7 +101,7 @@ KILN_TARGET_AVX512_VNNI __attribute__((always_inline)) inline void stepVnni(__m5
   __m512i wv[NV];
 #pragma GCC unroll 4
   for (int v = 0; v < NV; ++v) wv[v] = _mm512_loadu_si512(w + v * panel + 64 * p);
-#pragma GCC unroll 8
+#pragma GCC unroll 12
   for (int i = 0; i < MR; ++i) {
     const __m512i av = broadcastGroup<Tail>(row[i], p, k);
 #pragma GCC unroll 4
@@ -123,7 +123,7 @@ KILN_TARGET_AVX512 __attribute__((always_inline)) inline void stepMadd(__m512i (
     wOdd[v] = _mm512_srai_epi16(wv, 8);
   }
   const __m512i lowBytes = _mm512_set1_epi16(0x00FF);
-#pragma GCC unroll 8
+#pragma GCC unroll 12
   for (int i = 0; i < MR; ++i) {
     const __m512i av = broadcastGroup<Tail>(row[i], p, k);
     const __m512i aEven = _mm512_and_si512(av, lowBytes);
@@ -139,32 +139,61 @@ KILN_TARGET_AVX512 __attribute__((always_inline)) inline void stepMadd(__m512i (
 // Rows past the tile's end read the last row again (always in bounds); their results are dropped.
 template <int MR>
 inline void tileRows(const uint8_t* a, int64_t lda, int rows, const uint8_t* (&row)[MR]) {
-#pragma GCC unroll 8
+#pragma GCC unroll 12
   for (int i = 0; i < MR; ++i) row[i] = a + std::min(i, rows - 1) * lda;
 }
 
 template <int MR, int NV>
+KILN_TARGET_AVX512 __attribute__((always_inline)) inline void copyTile(const __m512i (&from)[MR][NV],
+                                                                        __m512i (&to)[MR][NV]) {
+#pragma GCC unroll 12
+  for (int i = 0; i < MR; ++i) {
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) to[i][v] = from[i][v];
+  }
+}
+
+template <int MR, int NV>
 KILN_TARGET_AVX512 __attribute__((always_inline)) inline void clear(__m512i (&acc)[MR][NV]) {
-#pragma GCC unroll 8
+#pragma GCC unroll 12
   for (int i = 0; i < MR; ++i) {
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_si512();
   }
 }
 
-// A tile: the partial group of 4 (first: after the loop it makes GCC keep the accumulators in memory), the
-// full groups, then the requantized stores.
+// The accumulators of a tile: the partial group of 4 (first: after the loop it makes GCC keep the
+// accumulators in memory), then the full groups.
+template <int MR, int NV>
+KILN_TARGET_AVX512_VNNI __attribute__((always_inline)) inline void accumulateVnni(__m512i (&acc)[MR][NV],
+                                                                                   const uint8_t* const (&row)[MR],
+                                                                                   int64_t k, const int8_t* w,
+                                                                                   int64_t panel) {
+  clear(acc);
+  const int64_t groups = k / 4;
+  if (k % 4 != 0) stepVnni<MR, NV, true>(acc, row, groups, k, w, panel);
+  for (int64_t p = 0; p < groups; ++p) stepVnni<MR, NV, false>(acc, row, p, k, w, panel);
+}
+
+template <int MR, int NV>
+KILN_TARGET_AVX512 __attribute__((always_inline)) inline void accumulateMadd(__m512i (&acc)[MR][NV],
+                                                                              const uint8_t* const (&row)[MR],
+                                                                              int64_t k, const int8_t* w,
+                                                                              int64_t panel) {
+  clear(acc);
+  const int64_t groups = k / 4;
+  if (k % 4 != 0) stepMadd<MR, NV, true>(acc, row, groups, k, w, panel);
+  for (int64_t p = 0; p < groups; ++p) stepMadd<MR, NV, false>(acc, row, p, k, w, panel);
+}
+
+// A tile: the accumulators, then the requantized stores.
 template <int MR, int NV>
 KILN_TARGET_AVX512_VNNI void tileVnni(const uint8_t* a, int64_t lda, int rows, int64_t k, const int8_t* w, int64_t kp,
                                       int cols, const Requant& r, int64_t j0, void* out, int64_t ldo) {
   const uint8_t* row[MR];
   tileRows(a, lda, rows, row);
   __m512i acc[MR][NV];
-  clear(acc);
-  const int64_t panel = kp * kInt8PanelWidth;
-  const int64_t groups = k / 4;
-  if (k % 4 != 0) stepVnni<MR, NV, true>(acc, row, groups, k, w, panel);
-  for (int64_t p = 0; p < groups; ++p) stepVnni<MR, NV, false>(acc, row, p, k, w, panel);
+  accumulateVnni(acc, row, k, w, kp * kInt8PanelWidth);
   storeTile<MR, NV>(acc, rows, cols, r, j0, out, ldo);
 }
 
@@ -174,12 +203,46 @@ KILN_TARGET_AVX512 void tileMadd(const uint8_t* a, int64_t lda, int rows, int64_
   const uint8_t* row[MR];
   tileRows(a, lda, rows, row);
   __m512i acc[MR][NV];
-  clear(acc);
-  const int64_t panel = kp * kInt8PanelWidth;
-  const int64_t groups = k / 4;
-  if (k % 4 != 0) stepMadd<MR, NV, true>(acc, row, groups, k, w, panel);
-  for (int64_t p = 0; p < groups; ++p) stepMadd<MR, NV, false>(acc, row, p, k, w, panel);
+  accumulateMadd(acc, row, k, w, kp * kInt8PanelWidth);
   storeTile<MR, NV>(acc, rows, cols, r, j0, out, ldo);
+}
+
+// The accumulators of a tile, stored to out: the windowed maxima below take one per window position. A
+// function of its own that sums into locals and only then stores them: when the sums go straight to out,
+// or the maximum is folded in here, GCC copies every accumulator to another register and back at each
+// step of the loop over k.
+template <int MR, int NV>
+KILN_TARGET_AVX512_VNNI __attribute__((noinline)) void tileAccumulatorsVnni(const uint8_t* a, int64_t lda, int rows,
+                                                                            int64_t k, const int8_t* w, int64_t panel,
+                                                                            __m512i (&out)[MR][NV]) {
+  const uint8_t* row[MR];
+  tileRows(a, lda, rows, row);
+  __m512i acc[MR][NV];
+  accumulateVnni(acc, row, k, w, panel);
+  copyTile(acc, out);
+}
+
+template <int MR, int NV>
+KILN_TARGET_AVX512 __attribute__((noinline)) void tileAccumulatorsMadd(const uint8_t* a, int64_t lda, int rows,
+                                                                       int64_t k, const int8_t* w, int64_t panel,
+                                                                       __m512i (&out)[MR][NV]) {
+  const uint8_t* row[MR];
+  tileRows(a, lda, rows, row);
+  __m512i acc[MR][NV];
+  accumulateMadd(acc, row, k, w, panel);
+  copyTile(acc, out);
+}
+
+template <int MR, int NV, bool Vnni>
+KILN_TARGET_AVX512 __attribute__((always_inline)) inline void tileAccumulators(const uint8_t* a, int64_t lda,
+                                                                                int rows, int64_t k, const int8_t* w,
+                                                                                int64_t panel,
+                                                                                __m512i (&acc)[MR][NV]) {
+  if constexpr (Vnni) {
+    tileAccumulatorsVnni<MR, NV>(a, lda, rows, k, w, panel, acc);
+  } else {
+    tileAccumulatorsMadd<MR, NV>(a, lda, rows, k, w, panel, acc);
+  }
 }
 
 // The variant with as many vectors as the tile's columns need.
@@ -203,15 +266,106 @@ KILN_TARGET_AVX512 void runMadd(const uint8_t* a, int64_t lda, int rows, int64_t
   tileMadd<kMaddMr, kMaddNv>(a, lda, rows, k, w, kp, cols, r, j0, out, ldo);
 }
 
+// Windows of 4 (2 × 2 pooling, the common case) in tiles of P whole windows: their 4 · P rows are
+// consecutive, so one call sums them all, and the maxima are taken from the stored accumulators.
+template <int P, int NV, bool Vnni>
+KILN_TARGET_AVX512 void windowRows(const uint8_t* a, int64_t lda, int64_t rows, int64_t k, const int8_t* w,
+                                   int64_t kp, int cols, const Requant& r, int64_t j0, uint8_t* out, int64_t ldo) {
+  const int64_t panel = kp * kInt8PanelWidth;
+  for (int64_t i = 0; i < rows; i += P) {
+    const int windows = static_cast<int>(std::min<int64_t>(P, rows - i));
+    __m512i acc[4 * P][NV];
+    tileAccumulators<4 * P, NV, Vnni>(a + 4 * i * lda, lda, 4 * windows, k, w, panel, acc);
+    __m512i best[P][NV];
+#pragma GCC unroll 4
+    for (int q = 0; q < P; ++q) {
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) {
+        best[q][v] = _mm512_max_epi32(_mm512_max_epi32(acc[4 * q][v], acc[4 * q + 1][v]),
+                                      _mm512_max_epi32(acc[4 * q + 2][v], acc[4 * q + 3][v]));
+      }
+    }
+    storeTile<P, NV>(best, windows, cols, r, j0, out + i * ldo, ldo);
+  }
+}
+
+// Other windows in tiles of MR windows, a position at a time: the rows of window position t are a + t · lda,
+// window · lda apart, and each position's accumulators are folded into the running maxima.
+template <int MR, int NV, bool Vnni>
+KILN_TARGET_AVX512 void positionRows(const uint8_t* a, int64_t lda, int64_t rows, int64_t window, int64_t k,
+                                const int8_t* w, int64_t kp, int cols, const Requant& r, int64_t j0, uint8_t* out,
+                                int64_t ldo) {
+  const int64_t panel = kp * kInt8PanelWidth;
+  for (int64_t i = 0; i < rows; i += MR) {
+    const int tileRowCount = static_cast<int>(std::min<int64_t>(MR, rows - i));
+    const uint8_t* tile = a + i * window * lda;
+    __m512i best[MR][NV];
+    tileAccumulators<MR, NV, Vnni>(tile, window * lda, tileRowCount, k, w, panel, best);
+    for (int64_t t = 1; t < window; ++t) {
+      __m512i acc[MR][NV];
+      tileAccumulators<MR, NV, Vnni>(tile + t * lda, window * lda, tileRowCount, k, w, panel, acc);
+#pragma GCC unroll 8
+      for (int q = 0; q < MR; ++q) {
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) best[q][v] = _mm512_max_epi32(best[q][v], acc[q][v]);
+      }
+    }
+    storeTile<MR, NV>(best, tileRowCount, cols, r, j0, out + i * ldo, ldo);
+  }
+}
+
+// The windowed maximum with as many vectors as the columns need (more would read panels past the last):
+// windows of 4 in tiles of as many whole windows as 24 accumulators allow (fewer without VNNI, whose
+// products take more registers), other windows on the tiles of runVnni and runMadd, a position at a time.
+void runMaxVnni(const uint8_t* a, int64_t lda, int64_t rows, int64_t window, int64_t k, const int8_t* w, int64_t kp,
+                int cols, const Requant& r, int64_t j0, uint8_t* out, int64_t ldo) {
+  const int vectors = (cols + 15) / 16;
+  if (window == 4) {
+    switch (vectors) {
+      case 1:
+        return windowRows<3, 1, true>(a, lda, rows, k, w, kp, cols, r, j0, out, ldo);
+      case 2:
+        return windowRows<3, 2, true>(a, lda, rows, k, w, kp, cols, r, j0, out, ldo);
+      case 3:
+        return windowRows<2, 3, true>(a, lda, rows, k, w, kp, cols, r, j0, out, ldo);
+      default:
+        return windowRows<1, 4, true>(a, lda, rows, k, w, kp, cols, r, j0, out, ldo);
+    }
+  }
+  switch (vectors) {
+    case 1:
+      return positionRows<kVnniMr, 1, true>(a, lda, rows, window, k, w, kp, cols, r, j0, out, ldo);
+    case 2:
+      return positionRows<kVnniMr, 2, true>(a, lda, rows, window, k, w, kp, cols, r, j0, out, ldo);
+    case 3:
+      return positionRows<kVnniMr, 3, true>(a, lda, rows, window, k, w, kp, cols, r, j0, out, ldo);
+    default:
+      return positionRows<kVnniMr, 4, true>(a, lda, rows, window, k, w, kp, cols, r, j0, out, ldo);
+  }
+}
+
+void runMaxMadd(const uint8_t* a, int64_t lda, int64_t rows, int64_t window, int64_t k, const int8_t* w, int64_t kp,
+                int cols, const Requant& r, int64_t j0, uint8_t* out, int64_t ldo) {
+  if (window == 4) {
+    if (cols <= 16) return windowRows<3, 1, false>(a, lda, rows, k, w, kp, cols, r, j0, out, ldo);
+    return windowRows<2, kMaddNv, false>(a, lda, rows, k, w, kp, cols, r, j0, out, ldo);
+  }
+  if (cols <= 16) return positionRows<kMaddMr, 1, false>(a, lda, rows, window, k, w, kp, cols, r, j0, out, ldo);
+  positionRows<kMaddMr, kMaddNv, false>(a, lda, rows, window, k, w, kp, cols, r, j0, out, ldo);
+}
+
+// Every tile of runMaxVnni and runMaxMadd (3, 2 or 1 windows of 4; 6 windows otherwise) divides it.
+constexpr int kMaxRows = 6;
+
 }  // namespace
 
 const Int8MicroKernel& int8Avx512VnniMicroKernel() {
-  static const Int8MicroKernel kernel{Int8Isa::kAvx512Vnni, kVnniMr, 16 * kVnniNv, runVnni};
+  static const Int8MicroKernel kernel{Int8Isa::kAvx512Vnni, kVnniMr, 16 * kVnniNv, runVnni, runMaxVnni, kMaxRows};
   return kernel;
 }
 
 const Int8MicroKernel& int8Avx512MicroKernel() {
-  static const Int8MicroKernel kernel{Int8Isa::kAvx512, kMaddMr, 16 * kMaddNv, runMadd};
+  static const Int8MicroKernel kernel{Int8Isa::kAvx512, kMaddMr, 16 * kMaddNv, runMadd, runMaxMadd, kMaxRows};
   return kernel;
 }
 

@@ -7,9 +7,12 @@ namespace {
 
 constexpr int kMr = 4;
 
-void runScalar(const uint8_t* a, int64_t lda, int rows, int64_t k, const int8_t* w, int64_t, int cols,
-               const Requant& r, int64_t j0, void* out, int64_t ldo) {
-  int32_t acc[kMr][kInt8PanelWidth] = {};
+// acc[i][j] = a[i, 0:k] · w[j, 0:k] for the rows × 16 of one panel.
+void accumulate(const uint8_t* a, int64_t lda, int rows, int64_t k, const int8_t* w,
+                int32_t (&acc)[kMr][kInt8PanelWidth]) {
+  for (int i = 0; i < rows; ++i) {
+    for (int j = 0; j < kInt8PanelWidth; ++j) acc[i][j] = 0;
+  }
   for (int64_t p0 = 0; p0 < k; p0 += 4) {
     // The panel row of this group of 4, transposed to [4][16] so the loops below run over consecutive
     // channels, which compilers vectorize.
@@ -25,6 +28,10 @@ void runScalar(const uint8_t* a, int64_t lda, int rows, int64_t k, const int8_t*
       }
     }
   }
+}
+
+void store(const int32_t (&acc)[kMr][kInt8PanelWidth], int rows, int cols, const Requant& r, int64_t j0, void* out,
+           int64_t ldo) {
   for (int i = 0; i < rows; ++i) {
     for (int j = 0; j < cols; ++j) {
       const float v = requantizeValue(acc[i][j], r, j0 + j);
@@ -37,10 +44,36 @@ void runScalar(const uint8_t* a, int64_t lda, int rows, int64_t k, const int8_t*
   }
 }
 
+void runScalar(const uint8_t* a, int64_t lda, int rows, int64_t k, const int8_t* w, int64_t, int cols,
+               const Requant& r, int64_t j0, void* out, int64_t ldo) {
+  int32_t acc[kMr][kInt8PanelWidth];
+  accumulate(a, lda, rows, k, w, acc);
+  store(acc, rows, cols, r, j0, out, ldo);
+}
+
+// Tiles of kMr windowed maxima: the rows of window position t are a + t · lda, window · lda apart.
+void runMaxScalar(const uint8_t* a, int64_t lda, int64_t rows, int64_t window, int64_t k, const int8_t* w, int64_t,
+                  int cols, const Requant& r, int64_t j0, uint8_t* out, int64_t ldo) {
+  for (int64_t i0 = 0; i0 < rows; i0 += kMr) {
+    const int tileRowCount = static_cast<int>(std::min<int64_t>(kMr, rows - i0));
+    const uint8_t* tile = a + i0 * window * lda;
+    int32_t best[kMr][kInt8PanelWidth];
+    accumulate(tile, window * lda, tileRowCount, k, w, best);
+    for (int64_t t = 1; t < window; ++t) {
+      int32_t acc[kMr][kInt8PanelWidth];
+      accumulate(tile + t * lda, window * lda, tileRowCount, k, w, acc);
+      for (int i = 0; i < tileRowCount; ++i) {
+        for (int j = 0; j < kInt8PanelWidth; ++j) best[i][j] = std::max(best[i][j], acc[i][j]);
+      }
+    }
+    store(best, tileRowCount, cols, r, j0, out + i0 * ldo, ldo);
+  }
+}
+
 }  // namespace
 
 const Int8MicroKernel& int8ScalarMicroKernel() {
-  static const Int8MicroKernel kernel{Int8Isa::kScalar, kMr, kInt8PanelWidth, runScalar};
+  static const Int8MicroKernel kernel{Int8Isa::kScalar, kMr, kInt8PanelWidth, runScalar, runMaxScalar, kMr};
   return kernel;
 }
 

@@ -71,12 +71,25 @@ inline float requantizeValue(int32_t acc, const Requant& r, int64_t j) {
 using Int8TileFn = void (*)(const uint8_t* a, int64_t lda, int rows, int64_t k, const int8_t* w, int64_t kp, int cols,
                             const Requant& r, int64_t j0, void* out, int64_t ldo);
 
+// Computes, for each i < rows (any count: the function tiles them itself), out[i, 0:cols] =
+// requantize(max over t < window of a[i · window + t, 0:k] · w[0:cols, 0:k]ᵀ), the maximum taken per
+// channel over the exact int32 sums, before requantization; a, w and j0 are as in Int8TileFn, r is a uint8
+// requantization and out has row stride ldo. cols ≤ nr of the kernel. When the requantization does not
+// decrease as the sum grows (positive, finite scales), this is the maximum of the requantized values,
+// which is how a convolution and the max pooling after it fuse.
+using Int8MaxTileFn = void (*)(const uint8_t* a, int64_t lda, int64_t rows, int64_t window, int64_t k, const int8_t* w,
+                               int64_t kp, int cols, const Requant& r, int64_t j0, uint8_t* out, int64_t ldo);
+
 struct Int8MicroKernel {
   Int8Isa isa;
   // Register tile: rows of A and output channels (a multiple of 16) one call produces.
   int mr;
   int nr;
   Int8TileFn run;
+  // The windowed maximum, over the same column blocks of nr channels; any multiple of maxRows windows
+  // splits into its tiles without a partial one.
+  Int8MaxTileFn runMax;
+  int maxRows;
 };
 
 const Int8MicroKernel& int8ScalarMicroKernel();

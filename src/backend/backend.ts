@@ -286,6 +286,27 @@ export interface Backend {
    * `[N, outH, outW, Cout]` requantized. Only `groups = 1`.
    */
   qconv2d(g: Conv2dGeometry, x: Uint8Array, xZeroPoint: number, w: PackedInt8Matrix, requant: Requantization, out: Uint8Array | Float32Array): void;
+  /**
+   * {@link Backend.qconv2d} followed by unpadded max pooling, in one kernel: out `[N, pool.outH, pool.outW,
+   * Cout]` equals, bit for bit, `qconv2d` into a temporary `[N, g.outH, g.outW, Cout]` then
+   * {@link Backend.qmaxPool2d} with that kernel and stride and no padding. Pool windows lie inside the conv
+   * output: `pool.outH = floor((g.outH − kernelH) / strideH) + 1` (0 when g.outH < kernelH), and so for W;
+   * conv outputs no window covers need not be computed.
+   *
+   * A backend may fuse because the requantization never decreases as the accumulator grows when every
+   * scale is positive and finite: the maximum of a window's requantized outputs is then the requantization
+   * of its largest accumulator, so only the pooled outputs are requantized and written. Other scales give
+   * the same result, by the two passes.
+   */
+  qconv2dMaxPool(
+    g: Conv2dGeometry,
+    pool: Pick<Pool2dGeometry, 'kernelH' | 'kernelW' | 'strideH' | 'strideW' | 'outH' | 'outW'>,
+    x: Uint8Array,
+    xZeroPoint: number,
+    w: PackedInt8Matrix,
+    requant: Requantization & { kind: 'uint8' },
+    out: Uint8Array,
+  ): void;
   /** Max pooling of channels-last u8 `[N, inH, inW, C]` into `[N, outH, outW, C]`; padding never wins. */
   qmaxPool2d(g: Pool2dGeometry, x: Uint8Array, out: Uint8Array): void;
   /**

@@ -2,7 +2,7 @@
  * Argument checks of the integer kernels, shared by every backend so that an error reads the same
  * whichever backend runs, and so that no backend reads or writes outside its arrays.
  */
-import type { ChannelsLastShape, Conv2dGeometry, PackedInt8Matrix, Pool2dGeometry, QGemmArgs, Requantization } from './backend.js';
+import type { Backend, ChannelsLastShape, Conv2dGeometry, PackedInt8Matrix, Pool2dGeometry, QGemmArgs, Requantization } from './backend.js';
 
 /**
  * The longest reduction an integer product accepts: 255 · 128 · k stays below 2³⁰, so the accumulator plus
@@ -76,21 +76,48 @@ function checkGeometryFields(kernel: string, g: object): void {
   }
 }
 
+/** Checks the convolution half of `kernel`: geometry (channels-last, groups = 1), weights, zero point and input. */
+function checkConvInput(kernel: string, g: Conv2dGeometry, x: Uint8Array, xZeroPoint: number, w: PackedInt8Matrix, backend: string): void {
+  checkGeometryFields(kernel, g);
+  checkPacked(kernel, w, backend);
+  if (g.groups !== 1) fail(kernel, `only groups = 1 is supported, got ${g.groups}`);
+  for (const name of ['strideH', 'strideW', 'dilationH', 'dilationW'] as const) checkCount(kernel, name, g[name], 1);
+  if (w.n !== g.outChannels || w.k !== g.kernelH * g.kernelW * g.inChannels) {
+    fail(kernel, `weights packed as [${w.n}, ${w.k}] do not fit [${g.outChannels}, ${g.kernelH}·${g.kernelW}·${g.inChannels}]`);
+  }
+  if (!Number.isInteger(xZeroPoint) || xZeroPoint < 0 || xZeroPoint > 255) fail(kernel, `xZeroPoint must be in [0, 255], got ${xZeroPoint}`);
+  const inputs = g.batch * g.inH * g.inW * g.inChannels;
+  if (x.length < inputs) fail(kernel, `x needs ${inputs} values, got ${x.length}`);
+}
+
 /** Checks an integer convolution's geometry against its arrays (channels-last, groups = 1). */
 export function checkQConv2d(g: Conv2dGeometry, x: Uint8Array, xZeroPoint: number, w: PackedInt8Matrix, r: Requantization, out: Uint8Array | Float32Array, backend: string): void {
-  checkGeometryFields('qconv2d', g);
-  checkPacked('qconv2d', w, backend);
-  if (g.groups !== 1) fail('qconv2d', `only groups = 1 is supported, got ${g.groups}`);
-  for (const name of ['strideH', 'strideW', 'dilationH', 'dilationW'] as const) checkCount('qconv2d', name, g[name], 1);
-  if (w.n !== g.outChannels || w.k !== g.kernelH * g.kernelW * g.inChannels) {
-    fail('qconv2d', `weights packed as [${w.n}, ${w.k}] do not fit [${g.outChannels}, ${g.kernelH}·${g.kernelW}·${g.inChannels}]`);
-  }
-  if (!Number.isInteger(xZeroPoint) || xZeroPoint < 0 || xZeroPoint > 255) fail('qconv2d', `xZeroPoint must be in [0, 255], got ${xZeroPoint}`);
-  const inputs = g.batch * g.inH * g.inW * g.inChannels;
+  checkConvInput('qconv2d', g, x, xZeroPoint, w, backend);
   const outputs = g.batch * g.outH * g.outW * g.outChannels;
-  if (x.length < inputs) fail('qconv2d', `x needs ${inputs} values, got ${x.length}`);
   if (out.length < outputs) fail('qconv2d', `out needs ${outputs} values, got ${out.length}`);
   checkRequantization('qconv2d', r, g.outChannels, out);
+}
+
+/** The pooling window of {@link Backend.qconv2dMaxPool}. */
+type PoolWindow = Parameters<Backend['qconv2dMaxPool']>[1];
+
+/**
+ * Checks a convolution fused with the max pooling after it: the convolution as {@link checkQConv2d} does,
+ * then a window whose output size is exactly the number of whole windows in the conv output (pooling
+ * there never pads), a uint8 requantization and the pooled output's length.
+ */
+export function checkQConv2dMaxPool(g: Conv2dGeometry, pool: PoolWindow, x: Uint8Array, xZeroPoint: number, w: PackedInt8Matrix, r: Requantization, out: Uint8Array, backend: string): void {
+  const kernel = 'qconv2dMaxPool';
+  checkConvInput(kernel, g, x, xZeroPoint, w, backend);
+  for (const name of ['kernelH', 'kernelW', 'strideH', 'strideW'] as const) checkCount(kernel, `pool ${name}`, pool[name], 1);
+  for (const [axis, size, window, stride, got] of [['H', g.outH, pool.kernelH, pool.strideH, pool.outH], ['W', g.outW, pool.kernelW, pool.strideW, pool.outW]] as const) {
+    const want = size < window ? 0 : Math.floor((size - window) / stride) + 1;
+    if (got !== want) fail(kernel, `pool out${axis} must be ${want}, the whole ${window}-wide windows ${stride} apart in ${size} conv outputs, got ${got}`);
+  }
+  if (r.kind !== 'uint8') fail(kernel, 'the requantization must be uint8 (max pooling works on u8 activations)');
+  const outputs = g.batch * pool.outH * pool.outW * g.outChannels;
+  if (out.length < outputs) fail(kernel, `out needs ${outputs} values, got ${out.length}`);
+  checkRequantization(kernel, r, g.outChannels, out);
 }
 
 /** Checks an integer pooling's geometry against its arrays (channels-last). */

@@ -65,6 +65,7 @@ const KERNEL_LABELS: { [K in KernelName]: (...args: Parameters<Backend[K]>) => s
   packInt8: () => 'packInt8',
   qgemm: (args) => `qgemm ${args.requant.kind}`,
   qconv2d: () => 'qconv2d',
+  qconv2dMaxPool: () => 'qconv2dMaxPool',
   qmaxPool2d: () => 'qmaxPool2d',
   qavgPool2d: () => 'qavgPool2d',
   quantize: () => 'quantize',

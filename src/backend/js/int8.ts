@@ -4,6 +4,7 @@
  * bit (see {@link Requantization}).
  */
 import type {
+  Backend,
   ChannelsLastShape,
   Conv2dGeometry,
   PackedInt8Matrix,
@@ -11,7 +12,7 @@ import type {
   QGemmArgs,
   Requantization,
 } from '../backend.js';
-import { checkPackInt8, checkQConv2d, checkQGemm, checkQPool2d, checkQuantize } from '../int8-args.js';
+import { checkPackInt8, checkQConv2d, checkQConv2dMaxPool, checkQGemm, checkQPool2d, checkQuantize } from '../int8-args.js';
 import { windowRange } from './pool2d.js';
 
 /** The js backend's packing: a copy of the row-major weights. */
@@ -105,6 +106,23 @@ export function qconv2d(g: Conv2dGeometry, x: Uint8Array, xZeroPoint: number, w:
       productRows(outW, patches, 0, rowLength, w as JsPackedInt8, r, out, outRow, g.outChannels);
     }
   }
+}
+
+/** The oracle of {@link Backend.qconv2dMaxPool}: literally qconv2d into a temporary, then qmaxPool2d. */
+export function qconv2dMaxPool(
+  g: Conv2dGeometry,
+  pool: Parameters<Backend['qconv2dMaxPool']>[1],
+  x: Uint8Array,
+  xZeroPoint: number,
+  w: PackedInt8Matrix,
+  r: Requantization & { kind: 'uint8' },
+  out: Uint8Array,
+): void {
+  checkQConv2dMaxPool(g, pool, x, xZeroPoint, w, r, out, 'js');
+  const conv = new Uint8Array(g.batch * g.outH * g.outW * g.outChannels);
+  qconv2d(g, x, xZeroPoint, w, r, conv);
+  const { kernelH, kernelW, strideH, strideW, outH, outW } = pool;
+  qmaxPool2d({ batch: g.batch, channels: g.outChannels, inH: g.outH, inW: g.outW, kernelH, kernelW, strideH, strideW, padH: 0, padW: 0, outH, outW }, conv, out);
 }
 
 export function qmaxPool2d(g: Pool2dGeometry, x: Uint8Array, out: Uint8Array): void {

@@ -3,7 +3,7 @@ import { adamUpdate } from './adam.js';
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './conv2d.js';
 import { binary, copy, reluBackward, unary, where } from './elementwise.js';
 import { gemm, gemmPacked, packB } from './gemm.js';
-import { dequantize, packInt8, qavgPool2d, qconv2d, qgemm, qmaxPool2d, quantize } from './int8.js';
+import { dequantize, packInt8, qavgPool2d, qconv2d, qconv2dMaxPool, qgemm, qmaxPool2d, quantize } from './int8.js';
 import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool2d.js';
 import { reduce } from './reduce.js';
 
@@ -30,6 +30,7 @@ export const jsBackend: Backend = {
   packInt8,
   qgemm,
   qconv2d,
+  qconv2dMaxPool,
   qmaxPool2d,
   qavgPool2d,
   quantize,

@@ -149,6 +149,24 @@ export interface NativeAddon {
     max: number,
     out: Uint8Array | Float32Array,
   ): void;
+  /**
+   * Backend.qconv2dMaxPool: `pool` holds kernelH, kernelW, strideH, strideW, outH and outW; the
+   * requantization is qconv2d's with a null offset and a Uint8Array out.
+   */
+  qconv2dMaxPool(
+    geometry: Int32Array,
+    pool: Int32Array,
+    x: Uint8Array,
+    xZeroPoint: number,
+    packed: Int8Array,
+    bias: Int32Array,
+    scale: Float32Array,
+    offset: null,
+    zeroPoint: number,
+    min: number,
+    max: number,
+    out: Uint8Array,
+  ): void;
   qmaxPool2d(geometry: Int32Array, x: Uint8Array, out: Uint8Array): void;
   qavgPool2d(geometry: Int32Array, countIncludePad: boolean, zeroPoint: number, x: Uint8Array, out: Uint8Array): void;
   quantize(batch: number, channels: number, plane: number, x: Float32Array, scale: number, zeroPoint: number, out: Uint8Array): void;

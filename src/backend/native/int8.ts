@@ -1,8 +1,9 @@
 /**
  * The native backend's integer kernels: u8 × s8 GEMM (AVX512-VNNI vpdpbusd, or exact vpmaddwd products on
- * AVX-512 and AVX2, or portable C++) with the float32 requantization, channels-last convolution, u8 pooling
- * and quantize/dequantize, all equal to the js backend's int8.ts bit for bit. Arguments go through the
- * shared checks of int8-args.ts first, so errors read as they do on the js backend.
+ * AVX-512 and AVX2, or portable C++) with the float32 requantization, channels-last convolution (alone or
+ * fused with the max pooling after it), u8 pooling and quantize/dequantize, all equal to the js backend's
+ * int8.ts bit for bit. Arguments go through the shared checks of int8-args.ts first, so errors read as they
+ * do on the js backend.
  */
 import type {
   Backend,
@@ -12,7 +13,7 @@ import type {
   Pool2dGeometry,
   Requantization,
 } from '../backend.js';
-import { checkPackInt8, checkQConv2d, checkQGemm, checkQPool2d, checkQuantize } from '../int8-args.js';
+import { checkPackInt8, checkQConv2d, checkQConv2dMaxPool, checkQGemm, checkQPool2d, checkQuantize } from '../int8-args.js';
 import type { NativeAddon } from './addon.js';
 
 /** Weights packed by the native backend: one layout for every kernel family, so setIsa keeps them usable. */
@@ -43,7 +44,7 @@ export interface NativeInt8Controls {
 /** The integer kernels of the Backend interface. */
 export type Int8Kernels = Pick<
   Backend,
-  'packInt8' | 'qgemm' | 'qconv2d' | 'qmaxPool2d' | 'qavgPool2d' | 'quantize' | 'dequantize'
+  'packInt8' | 'qgemm' | 'qconv2d' | 'qconv2dMaxPool' | 'qmaxPool2d' | 'qavgPool2d' | 'quantize' | 'dequantize'
 >;
 
 /** The weights' panels, after checking that this backend packed them. */
@@ -66,8 +67,8 @@ function fields(kernel: string, values: number[]): Int32Array {
 }
 
 /** The fields of the addon's ConvGeometry, in its order. */
-function convFields(g: Conv2dGeometry): Int32Array {
-  return fields('qconv2d', [
+function convFields(kernel: string, g: Conv2dGeometry): Int32Array {
+  return fields(kernel, [
     g.batch, g.inChannels, g.inH, g.inW, g.outChannels, g.kernelH, g.kernelW, g.strideH, g.strideW,
     g.padTop, g.padLeft, g.dilationH, g.dilationW, g.groups, g.outH, g.outW,
   ]);
@@ -101,7 +102,17 @@ export function nativeInt8(addon: NativeAddon): Int8Kernels {
 
     qconv2d(g, x, xZeroPoint, w, requant, out) {
       checkQConv2d(g, x, xZeroPoint, w, requant, out, 'native');
-      addon.qconv2d(convFields(g), x, xZeroPoint, panels('qconv2d', w), ...requantArgs(requant), out);
+      addon.qconv2d(convFields('qconv2d', g), x, xZeroPoint, panels('qconv2d', w), ...requantArgs(requant), out);
+    },
+
+    qconv2dMaxPool(g, pool, x, xZeroPoint, w, requant, out) {
+      checkQConv2dMaxPool(g, pool, x, xZeroPoint, w, requant, out, 'native');
+      const window = fields('qconv2dMaxPool', [pool.kernelH, pool.kernelW, pool.strideH, pool.strideW, pool.outH, pool.outW]);
+      const { bias, scale, zeroPoint, min, max } = requant;
+      addon.qconv2dMaxPool(
+        convFields('qconv2dMaxPool', g), window, x, xZeroPoint, panels('qconv2dMaxPool', w),
+        bias, scale, null, zeroPoint, min, max, out,
+      );
     },
 
     qmaxPool2d(g, x, out) {

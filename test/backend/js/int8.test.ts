@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Conv2dGeometry, Requantization } from '../../../src/backend/backend.js';
 import { conv2d } from '../../../src/backend/js/conv2d.js';
 import {
-  dequantize, packInt8, qavgPool2d, qconv2d, qgemm, qmaxPool2d, quantize, roundHalfEven,
+  dequantize, packInt8, qavgPool2d, qconv2d, qconv2dMaxPool, qgemm, qmaxPool2d, quantize, roundHalfEven,
 } from '../../../src/backend/js/int8.js';
 import { avgPool2d, maxPool2d } from '../../../src/backend/js/pool2d.js';
 import { seededRandom } from '../../helpers/arrays.js';
@@ -99,6 +99,73 @@ test('qconv2d equals the float convolution of the shifted integers, padding taki
     const got = toChannelsFirst(out, g.batch, g.outH, g.outW, g.outChannels);
     assert.deepEqual(Array.from(got), Array.from(sums), c.name);
   }
+});
+
+/** Fused cases: a convolution and the [kernelH, kernelW, strideH, strideW] of the max pooling after it. */
+const FUSED: [ConvConfig, [number, number, number, number]][] = [
+  [{ name: 'conv1-like, odd conv output', batch: 2, inChannels: 1, outChannels: 5, inH: 10, inW: 9, kernel: [3, 3] }, [2, 2, 2, 2]],
+  [{ name: 'padded strided, overlapping windows', batch: 1, inChannels: 3, outChannels: 4, inH: 9, inW: 8, kernel: [3, 2], stride: [2, 1], pad: [1, 1, 0, 1] }, [3, 2, 1, 1]],
+  [{ name: 'dilated, 3x3 windows stride 2', batch: 3, inChannels: 2, outChannels: 3, inH: 12, inW: 11, kernel: [2, 3], dilation: [2, 2], pad: [1, 0, 1, 1] }, [3, 3, 2, 2]],
+];
+
+test('qconv2dMaxPool is the maximum over each window of the requantized convolution, whatever the sign of the scales', () => {
+  const rand = seededRandom(13);
+  for (const [c, [kernelH, kernelW, strideH, strideW]] of FUSED) {
+    const g: Conv2dGeometry = convGeometry(c);
+    const pool = { kernelH, kernelW, strideH, strideW, outH: Math.floor((g.outH - kernelH) / strideH) + 1, outW: Math.floor((g.outW - kernelW) / strideW) + 1 };
+    const zero = 21;
+    const x = bytes(g.batch * g.inH * g.inW * g.inChannels, rand);
+    const k = g.kernelH * g.kernelW * g.inChannels;
+    const wRaw = weights(g.outChannels * k, rand);
+    const bias = Int32Array.from({ length: g.outChannels }, () => Math.floor(rand() * 4000) - 2000);
+    // A negative scale reverses the order of the sums: the maximum is then that of the smallest sum.
+    const scale = Float32Array.from({ length: g.outChannels }, (_, j) => (j === 1 ? -1 : 1) * (0.001 + rand() * 0.01));
+    const requant = { kind: 'uint8' as const, bias, scale, zeroPoint: 7, min: 7, max: 240 };
+    // The exact sum of output (image, h, w, channel), padding taking the zero point, requantized.
+    const requantized = (image: number, h: number, w: number, o: number): number => {
+      let acc = 0;
+      for (let kh = 0; kh < g.kernelH; kh++) for (let kw = 0; kw < g.kernelW; kw++) for (let ci = 0; ci < g.inChannels; ci++) {
+        const ih = h * g.strideH - g.padTop + kh * g.dilationH;
+        const iw = w * g.strideW - g.padLeft + kw * g.dilationW;
+        const inside = ih >= 0 && ih < g.inH && iw >= 0 && iw < g.inW;
+        const xv = inside ? x[((image * g.inH + ih) * g.inW + iw) * g.inChannels + ci]! : zero;
+        acc += xv * wRaw[((o * g.kernelH + kh) * g.kernelW + kw) * g.inChannels + ci]!;
+      }
+      const v = Math.fround(Math.fround(acc + bias[o]!) * scale[o]!);
+      return Math.min(240, Math.max(7, roundHalfEven(v) + 7));
+    };
+    const out = new Uint8Array(g.batch * pool.outH * pool.outW * g.outChannels);
+    qconv2dMaxPool(g, pool, x, zero, packInt8(wRaw, g.outChannels, k), requant, out);
+    let i = 0;
+    for (let image = 0; image < g.batch; image++) for (let ph = 0; ph < pool.outH; ph++) for (let pw = 0; pw < pool.outW; pw++) for (let o = 0; o < g.outChannels; o++) {
+      let want = 0;
+      for (let dh = 0; dh < kernelH; dh++) for (let dw = 0; dw < kernelW; dw++) {
+        want = Math.max(want, requantized(image, ph * strideH + dh, pw * strideW + dw, o));
+      }
+      assert.equal(out[i++], want, `${c.name}: image ${image}, window (${ph}, ${pw}), channel ${o}`);
+    }
+  }
+});
+
+test('qconv2dMaxPool refuses windows that pad or fall short of the conv output, a float32 requantization and short arrays', () => {
+  const g = convGeometry({ name: '', inChannels: 1, outChannels: 2, inH: 7, inW: 6, kernel: [3, 3] });
+  const pool = { kernelH: 2, kernelW: 2, strideH: 2, strideW: 2, outH: 2, outW: 2 };
+  const w = packInt8(new Int8Array(18), 2, 9);
+  const requant = { kind: 'uint8' as const, bias: new Int32Array(2), scale: new Float32Array(2).fill(1), zeroPoint: 0, min: 0, max: 255 };
+  const x = new Uint8Array(42);
+  qconv2dMaxPool(g, pool, x, 0, w, requant, new Uint8Array(8));
+  // The conv output is 5 × 4: two whole windows down (a third would pad), two across.
+  assert.throws(() => qconv2dMaxPool(g, { ...pool, outH: 3 }, x, 0, w, requant, new Uint8Array(12)), /pool outH must be 2/);
+  assert.throws(() => qconv2dMaxPool(g, { ...pool, outW: 1 }, x, 0, w, requant, new Uint8Array(8)), /pool outW must be 2/);
+  assert.throws(() => qconv2dMaxPool(g, { ...pool, kernelH: 0 }, x, 0, w, requant, new Uint8Array(8)), /pool kernelH must be an integer ≥ 1/);
+  assert.throws(() => qconv2dMaxPool(g, { ...pool, strideH: 1.5 }, x, 0, w, requant, new Uint8Array(8)), /pool strideH/);
+  const float32 = { kind: 'float32', bias: new Int32Array(2), scale: new Float32Array(2), offset: null } as unknown as typeof requant;
+  assert.throws(() => qconv2dMaxPool(g, pool, x, 0, w, float32, new Uint8Array(8)), /must be uint8/);
+  assert.throws(() => qconv2dMaxPool(g, pool, x, 0, w, requant, new Uint8Array(7)), /out needs 8 values/);
+  assert.throws(() => qconv2dMaxPool(g, pool, x.subarray(1), 0, w, requant, new Uint8Array(8)), /x needs 42 values/);
+  // A conv output smaller than the window has no whole window.
+  const small = convGeometry({ name: '', inChannels: 1, outChannels: 2, inH: 3, inW: 6, kernel: [3, 3] });
+  qconv2dMaxPool(small, { ...pool, outH: 0 }, new Uint8Array(18), 0, w, requant, new Uint8Array(0));
 });
 
 const POOLS: PoolConfig[] = [

@@ -237,6 +237,134 @@ test('qconv2d refuses groups, weights of another shape and short arrays', () => 
   assert.throws(() => native.qconv2d(g, x, 0, w, requant, out.subarray(1)), /out needs 12/);
 });
 
+/** A convolution and the max pooling after it: kernel and stride of the pooling window. */
+interface FusedConfig {
+  conv: ConvConfig;
+  pool: [number, number, number, number];
+}
+
+const FUSED: FusedConfig[] = [
+  { conv: { name: 'conv1 + 2x2 pool (Cin 1, one group per kernel row)', batch: 3, inChannels: 1, outChannels: 32, inH: 28, inW: 28, kernel: [3, 3] }, pool: [2, 2, 2, 2] },
+  { conv: { name: 'conv2 + 2x2 pool (odd conv output, last row and column unpooled)', batch: 2, inChannels: 32, outChannels: 64, inH: 13, inW: 13, kernel: [3, 3] }, pool: [2, 2, 2, 2] },
+  { conv: { name: 'conv1 split over threads', batch: 16, inChannels: 1, outChannels: 32, inH: 28, inW: 28, kernel: [3, 3] }, pool: [2, 2, 2, 2] },
+  { conv: { name: '70 channels, 3x3 windows stride 2', batch: 3, inChannels: 5, outChannels: 70, inH: 12, inW: 11, kernel: [3, 3] }, pool: [3, 3, 2, 2] },
+  { conv: { name: '17 channels, overlapping 2x2 windows stride 1', inChannels: 3, outChannels: 17, inH: 9, inW: 8, kernel: [3, 3] }, pool: [2, 2, 1, 1] },
+  { conv: { name: '33 channels, 3x3 windows stride 1', batch: 2, inChannels: 32, outChannels: 33, inH: 9, inW: 10, kernel: [3, 3], pad: [1, 1, 1, 1] }, pool: [3, 3, 1, 1] },
+  { conv: { name: '5 channels, 2x1 windows', batch: 3, inChannels: 4, outChannels: 5, inH: 7, inW: 6, kernel: [2, 2] }, pool: [2, 1, 2, 1] },
+  { conv: { name: '48 channels, 1x1 windows', inChannels: 2, outChannels: 48, inH: 5, inW: 5, kernel: [3, 3] }, pool: [1, 1, 1, 1] },
+  { conv: { name: 'Cin 1 padded (borders take the zero point)', batch: 3, inChannels: 1, outChannels: 20, inH: 9, inW: 11, kernel: [3, 3], pad: [1, 1, 1, 1] }, pool: [2, 2, 2, 2] },
+  { conv: { name: 'Cin 1 strided and padded', inChannels: 1, outChannels: 16, inH: 12, inW: 13, kernel: [3, 3], stride: [2, 2], pad: [1, 0, 2, 1] }, pool: [2, 2, 2, 2] },
+  { conv: { name: 'Cin 1 dilated in height', batch: 2, inChannels: 1, outChannels: 7, inH: 11, inW: 9, kernel: [3, 3], dilation: [2, 1], pad: [0, 0, 1, 1] }, pool: [2, 2, 2, 2] },
+  { conv: { name: 'Cin 1 dilated in width (the general unfolding)', inChannels: 1, outChannels: 9, inH: 9, inW: 12, kernel: [3, 3], dilation: [1, 2] }, pool: [2, 2, 2, 2] },
+  { conv: { name: 'Cin 1, 2x4 kernel', batch: 2, inChannels: 1, outChannels: 3, inH: 8, inW: 9, kernel: [2, 4] }, pool: [2, 2, 2, 2] },
+  { conv: { name: 'Cin 1, 5x5 kernel (the general unfolding)', inChannels: 1, outChannels: 6, inH: 12, inW: 12, kernel: [5, 5], pad: [2, 2, 2, 2] }, pool: [3, 3, 3, 3] },
+  { conv: { name: 'padded strided dilated', batch: 2, inChannels: 3, outChannels: 19, inH: 13, inW: 12, kernel: [3, 2], stride: [2, 1], pad: [1, 2, 0, 1], dilation: [2, 2] }, pool: [2, 2, 2, 2] },
+  { conv: { name: 'a batch of one split over threads', inChannels: 32, outChannels: 64, inH: 15, inW: 15, kernel: [3, 3] }, pool: [2, 2, 2, 2] },
+  { conv: { name: 'no input channels', batch: 2, inChannels: 0, outChannels: 3, inH: 5, inW: 5, kernel: [2, 2] }, pool: [2, 2, 2, 2] },
+  { conv: { name: 'conv output smaller than the window', inChannels: 2, outChannels: 3, inH: 3, inW: 4, kernel: [3, 3] }, pool: [2, 2, 2, 2] },
+  { conv: { name: 'windows of over 1 MiB of patches (two passes)', inChannels: 114, outChannels: 3, inH: 34, inW: 34, kernel: [3, 3] }, pool: [32, 32, 32, 32] },
+];
+
+/** The geometry of a fused case: the pooling window's output is every whole window in the conv output. */
+function fusedGeometry(c: FusedConfig): { g: Conv2dGeometry; pool: Parameters<typeof native.qconv2dMaxPool>[1] } {
+  const g = convGeometry(c.conv);
+  const [kernelH, kernelW, strideH, strideW] = c.pool;
+  const windows = (size: number, kernel: number, stride: number): number => (size < kernel ? 0 : Math.floor((size - kernel) / stride) + 1);
+  return { g, pool: { kernelH, kernelW, strideH, strideW, outH: windows(g.outH, kernelH, strideH), outW: windows(g.outW, kernelW, strideW) } };
+}
+
+test('qconv2dMaxPool equals the js backend bit for bit for every geometry, window, kernel family and 1–2 threads', () => {
+  const rand = seededRandom(61);
+  const all = FUSED.map((c) => {
+    const { g, pool } = fusedGeometry(c);
+    const k = g.kernelH * g.kernelW * g.inChannels;
+    const x = bytes(g.batch * g.inH * g.inW * g.inChannels, rand);
+    const zero = Math.floor(rand() * 256);
+    const w = weights(g.outChannels * k, rand);
+    const requant = makeRequant('uint8', g.outChannels, k, rand) as Requantization & { kind: 'uint8' };
+    const out = bytes(g.batch * pool.outH * pool.outW * g.outChannels + 5, rand);
+    const want = out.slice();
+    js.qconv2dMaxPool(g, pool, x, zero, js.packInt8(w, g.outChannels, k), requant, want);
+    return { name: c.conv.name, g, pool, x, zero, w: native.packInt8(w, g.outChannels, k), requant, out, want };
+  });
+  forEachInt8Configuration((config) => {
+    for (const { name, g, pool, x, zero, w, requant, out, want } of all) {
+      const got = out.slice();
+      native.qconv2dMaxPool(g, pool, x, zero, w, requant, got);
+      assert.deepEqual(got, want, `qconv2dMaxPool ${name} (${config})`);
+    }
+  });
+});
+
+test('qconv2dMaxPool with a fused ReLU (min = zeroPoint) equals the js backend on the reference CNN\'s layers', () => {
+  const rand = seededRandom(62);
+  const all = [FUSED[0]!, FUSED[1]!].map((c) => {
+    const { g, pool } = fusedGeometry(c);
+    const k = g.kernelH * g.kernelW * g.inChannels;
+    const x = bytes(g.batch * g.inH * g.inW * g.inChannels, rand);
+    const w = weights(g.outChannels * k, rand);
+    // Half the sums below the zero point, so that the clamp decides many windows.
+    const requant = { ...makeRequant('uint8', g.outChannels, k, rand), zeroPoint: 9, min: 9, max: 255 } as Requantization & { kind: 'uint8' };
+    const want = new Uint8Array(g.batch * pool.outH * pool.outW * g.outChannels);
+    js.qconv2dMaxPool(g, pool, x, 0, js.packInt8(w, g.outChannels, k), requant, want);
+    return { name: c.conv.name, g, pool, x, w: native.packInt8(w, g.outChannels, k), requant, want };
+  });
+  forEachInt8Configuration((config) => {
+    for (const { name, g, pool, x, w, requant, want } of all) {
+      const got = new Uint8Array(want.length);
+      native.qconv2dMaxPool(g, pool, x, 0, w, requant, got);
+      assert.deepEqual(got, want, `qconv2dMaxPool ${name} (${config})`);
+    }
+  });
+});
+
+test('qconv2dMaxPool with zero, negative, NaN or infinite scales equals the unfused composition', () => {
+  const rand = seededRandom(63);
+  const special = [0, -0, -0.003, -1e-5, NaN, Infinity, -Infinity];
+  const c = FUSED[3]!;
+  const { g, pool } = fusedGeometry(c);
+  const k = g.kernelH * g.kernelW * g.inChannels;
+  const x = bytes(g.batch * g.inH * g.inW * g.inChannels, rand);
+  const w = weights(g.outChannels * k, rand);
+  const base = makeRequant('uint8', g.outChannels, k, rand) as Requantization & { kind: 'uint8' };
+  // Biases that cancel some sums exactly, so that an infinite scale meets acc + bias = 0.
+  const bias = Int32Array.from(base.bias, (b, j) => (j % 2 === 0 ? 0 : b));
+  const cases = special.map((value) => {
+    const scale = base.scale.slice();
+    for (let j = 0; j < scale.length; j += 3) scale[j] = value;
+    const requant = { ...base, bias, scale, min: 0 };
+    const want = new Uint8Array(g.batch * pool.outH * pool.outW * g.outChannels);
+    js.qconv2dMaxPool(g, pool, x, 0, js.packInt8(w, g.outChannels, k), requant, want);
+    return { value, requant, want };
+  });
+  const packed = native.packInt8(w, g.outChannels, k);
+  forEachInt8Configuration((config) => {
+    for (const { value, requant, want } of cases) {
+      const got = new Uint8Array(want.length);
+      native.qconv2dMaxPool(g, pool, x, 0, packed, requant, got);
+      assert.deepEqual(got, want, `scale ${value} (${config})`);
+    }
+  });
+});
+
+test('qconv2dMaxPool shares the js backend\'s checks: windows, requantization and array lengths', () => {
+  const { g, pool } = fusedGeometry({ conv: { name: '', inChannels: 2, outChannels: 3, inH: 7, inW: 7, kernel: [3, 3] }, pool: [2, 2, 2, 2] });
+  const w = native.packInt8(new Int8Array(3 * 18), 3, 18);
+  const requant: Requantization & { kind: 'uint8' } = { kind: 'uint8', bias: new Int32Array(3), scale: new Float32Array(3).fill(1), zeroPoint: 0, min: 0, max: 255 };
+  const x = new Uint8Array(98);
+  const out = new Uint8Array(12);
+  native.qconv2dMaxPool(g, pool, x, 0, w, requant, out);
+  assert.throws(() => native.qconv2dMaxPool(g, { ...pool, outH: 3 }, x, 0, w, requant, out), /pool outH must be 2/);
+  assert.throws(() => native.qconv2dMaxPool(g, { ...pool, outW: 1 }, x, 0, w, requant, out), /pool outW must be 2/);
+  assert.throws(() => native.qconv2dMaxPool(g, { ...pool, strideW: 0 }, x, 0, w, requant, out), /pool strideW must be an integer ≥ 1/);
+  const float32: Requantization = { kind: 'float32', bias: new Int32Array(3), scale: new Float32Array(3), offset: null };
+  assert.throws(() => native.qconv2dMaxPool(g, pool, x, 0, w, float32 as unknown as typeof requant, out), /must be uint8/);
+  assert.throws(() => native.qconv2dMaxPool({ ...g, groups: 3 }, pool, x, 0, w, requant, out), /groups = 1/);
+  assert.throws(() => native.qconv2dMaxPool(g, pool, x.subarray(1), 0, w, requant, out), /x needs 98/);
+  assert.throws(() => native.qconv2dMaxPool(g, pool, x, 0, w, requant, out.subarray(1)), /out needs 12/);
+  assert.throws(() => native.qconv2dMaxPool(g, pool, x, 0, js.packInt8(new Int8Array(3 * 18), 3, 18), requant, out), /packed by the js backend/);
+});
+
 const POOLS: PoolConfig[] = [
   { name: '2x2 (the CNN)', batch: 3, channels: 32, inH: 26, inW: 26, kernel: [2, 2], stride: [2, 2] },
   { name: '2x2 odd input', batch: 2, channels: 64, inH: 11, inW: 11, kernel: [2, 2], stride: [2, 2] },
