@@ -99,7 +99,7 @@ describe('kiln quantize', () => {
     const run = kiln(['quantize', teacher, ...calibration, '--method', 'mse', '--out', out]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^static int8 quantization, mse calibration on 60 training samples/);
-    assert.match(run.stdout, /QuantizedConv2d\(32→64, 3×3, ReLU, u8 out\)/);
+    assert.match(run.stdout, /QuantizedConv2d\(32→64, 3×3, ReLU, MaxPool 2×2, u8 out\)/);
     const [, , fp32Accuracy] = row(run.stdout, 'fp32');
     const [, , int8Accuracy, , ratio] = row(run.stdout, 'int8');
     assert.match(fp32Accuracy!, /^\d+\.\d\d%$/);
@@ -113,7 +113,7 @@ describe('kiln quantize', () => {
     assert.equal(model.forward(rand([2, 1, 28, 28])).shape.join(), '2,2');
     const info = kiln(['info', out]);
     assert.match(info.stdout, /quantized: static int8, mse ranges from 60 calibration samples/);
-    assert.match(info.stdout, /stages: quantize → conv2d\+relu → maxPool2d → conv2d\+relu → maxPool2d → flatten → linear\+relu → linear/);
+    assert.match(info.stdout, /stages: quantize → conv2d\+relu\+maxPool2d → conv2d\+relu\+maxPool2d → flatten → linear\+relu → linear/);
   });
 
   test('--qat fine-tunes with fake quantization, then converts with the learned ranges', async () => {

@@ -80,14 +80,15 @@ test('corrupt quantization metadata or tensors give a ModelFormatError naming th
   const stages = (q: Record<string, unknown>) => q['stages'] as Record<string, unknown>[];
   const cases: [string, (q: Record<string, unknown>, t: Record<string, Tensor>) => void, RegExp][] = [
     ['unknown stage', (q) => { stages(q)[2]!['type'] = 'teleport'; }, /stage 2 has unknown type "teleport"/],
-    ['missing tensor', (_, t) => { delete t['stages.3.weight']; }, /stage 3: the tensor 'stages\.3\.weight' is missing/],
+    ['missing tensor', (_, t) => { delete t['stages.4.weight']; }, /stage 4: the tensor 'stages\.4\.weight' is missing/],
     ['wrong dtype', (_, t) => { t['stages.1.bias'] = new Tensor(new Float32Array(32), [32]); }, /'stages\.1\.bias' is float32, expected int32/],
     ['extra tensor', (_, t) => { t['stages.9.weight'] = new Tensor(new Int8Array(1), [1]); }, /tensors that no stage uses: stages\.9\.weight/],
     ['zero scale', (q) => { stages(q)[0]!['output'] = { scale: 0, zeroPoint: 0 }; }, /stage 0 \(quantize\): output must be/],
     ['bad zero point', (q) => { stages(q)[1]!['output'] = { scale: 0.5, zeroPoint: 300 }; }, /stage 1 \(conv2d\): output must be/],
     ['kinds out of order', (q) => { stages(q).splice(0, 1); }, /stage 0 \(conv2d\) takes uint8 values but the stage before it produces float/],
-    ['ends in u8', (q) => { stages(q)[7]!['output'] = { scale: 0.5, zeroPoint: 3 }; }, /the last stage must produce float outputs/],
-    ['weights of another shape', (_, t) => { t['stages.3.weight'] = new Tensor(new Int8Array(64 * 9 * 16), [64, 3, 3, 16]); }, /weights take 16 channels, the input has 32/],
+    ['ends in u8', (q) => { stages(q)[5]!['output'] = { scale: 0.5, zeroPoint: 3 }; }, /the last stage must produce float outputs/],
+    ['bad fused pool', (q) => { stages(q)[1]!['maxPool'] = { kernel: [0, 2], stride: [2, 2] }; }, /stage 1 \(conv2d\): maxPool must be/],
+    ['weights of another shape', (_, t) => { t['stages.2.weight'] = new Tensor(new Int8Array(64 * 9 * 16), [64, 3, 3, 16]); }, /weights take 16 channels, the input has 32/],
     ['mode', (q) => { q['mode'] = 'magic'; }, /quantization\.mode must be "static" or "dynamic"/],
     ['not a list', (q) => { q['stages'] = 'none'; }, /quantization\.stages must be a list/],
   ];

@@ -26,7 +26,10 @@ export async function describeModelFile(path: string): Promise<string> {
   const quantization = metadata.quantization;
   if (quantization !== null) {
     const how = quantization.mode === 'dynamic' ? 'dynamic int8 (activation ranges per batch)' : `static int8, ${quantization.method} ranges${quantization.calibrationSamples ? ` from ${quantization.calibrationSamples} calibration samples` : ''}`;
-    const stages = quantization.stages.map((s) => ('relu' in s && s.relu ? `${s.type}+relu` : s.type === 'float' ? `float(${s.layers.map((l) => l.type).join(', ')})` : s.type));
+    const stages = quantization.stages.map((s) => {
+      if (s.type === 'float') return `float(${s.layers.map((l) => l.type).join(', ')})`;
+      return `${s.type}${'relu' in s && s.relu ? '+relu' : ''}${s.type === 'conv2d' && s.maxPool ? '+maxPool2d' : ''}`;
+    });
     lines.push(`quantized: ${how}`, `stages: ${stages.join(' → ')}`, '', 'the float architecture it was quantized from:');
   }
   lines.push('', model.summary(metadata.architecture.input));

@@ -13,7 +13,7 @@ import type { QParams } from '../../nn/quantized/activation.js';
 import { DynamicQuantizedLinear } from '../../nn/quantized/dynamic-linear.js';
 import { Dequantize, Quantize } from '../../nn/quantized/edges.js';
 import { FloatStage } from '../../nn/quantized/float-stage.js';
-import { QuantizedConv2d, QuantizedLinear, type IntegerWeights } from '../../nn/quantized/integer-layers.js';
+import { QuantizedConv2d, QuantizedLinear, type IntegerWeights, type QuantizedConvSettings } from '../../nn/quantized/integer-layers.js';
 import { QuantizedLookup } from '../../nn/quantized/lookup.js';
 import { QuantizedAvgPool2d, QuantizedFlatten, QuantizedMaxPool2d, type PoolSettings } from '../../nn/quantized/pass-through.js';
 import { QuantizedModel, type QuantizationInfo } from '../../nn/quantized/quantized-model.js';
@@ -47,7 +47,10 @@ export function convertModel(model: SpecModel, plan: QuantizationPlan, ranges: R
   };
   const stages: QuantizedStage[] = [];
   let flow: Flow = { kind: 'float', qparams: null, flattenedFrom: null };
+  let pooled = -1;
   plan.stages.forEach((stage, s) => {
+    // A max pooling fused into the convolution before it is already done.
+    if (s === pooled) return;
     const integer = stage.kind !== 'float' && stage.kind !== 'dynamicLinear';
     if (integer && flow.kind === 'float') {
       const input = qparams(plan.stages[s - 1]?.layers.at(-1) ?? -1);
@@ -61,13 +64,38 @@ export function convertModel(model: SpecModel, plan: QuantizationPlan, ranges: R
     const feedsInteger = next !== undefined && next.kind !== 'float' && next.kind !== 'dynamicLinear';
     const producesCodes = stage.kind === 'conv2d' || stage.kind === 'linear' || stage.kind === 'lookup';
     const output = producesCodes && feedsInteger ? qparams(stage.layers.at(-1)!) : null;
-    flow = convertStage(model, plan, stage, flow, output, stages);
+    const fusedPool = stage.kind === 'conv2d' && output !== null ? fusablePool(model, next!) : null;
+    if (fusedPool !== null) pooled = s + 1;
+    flow = convertStage(model, plan, stage, flow, output, stages, fusedPool);
   });
   if (flow.kind === 'uint8') stages.push(new Dequantize());
   return new QuantizedModel(structuredClone(model.spec), [...model.outputShape], stages, info);
 }
 
-function convertStage(model: SpecModel, plan: QuantizationPlan, stage: PlannedStage, flow: Flow, output: QParams | null, stages: QuantizedStage[]): Flow {
+/** The window of an unpadded max pooling stage, which a convolution with u8 outputs can compute fused; null otherwise. */
+function fusablePool(model: SpecModel, stage: PlannedStage): QuantizedConvSettings['maxPool'] {
+  if (stage.kind !== 'maxPool2d') return null;
+  const pool = poolSettings(model.spec.layers[stage.layers[0]!] as Extract<LayerSpec, { type: 'maxPool2d' }>);
+  return pool.padding[0] === 0 && pool.padding[1] === 0 ? { kernel: pool.kernel, stride: pool.stride } : null;
+}
+
+function poolSettings(spec: Extract<LayerSpec, { type: 'maxPool2d' | 'avgPool2d' }>): PoolSettings {
+  return {
+    kernel: pair(spec.kernel, 'kernel', spec.type, 1),
+    stride: pair(spec.stride ?? spec.kernel, 'stride', spec.type, 1),
+    padding: pair(spec.padding ?? 0, 'padding', spec.type, 0),
+  };
+}
+
+function convertStage(
+  model: SpecModel,
+  plan: QuantizationPlan,
+  stage: PlannedStage,
+  flow: Flow,
+  output: QParams | null,
+  stages: QuantizedStage[],
+  maxPool: QuantizedConvSettings['maxPool'],
+): Flow {
   const layers = model.layers;
   const specs = model.spec.layers;
   const first = stage.layers[0]!;
@@ -82,7 +110,7 @@ function convertStage(model: SpecModel, plan: QuantizationPlan, stage: PlannedSt
       const g = conv2dGeometry([1, cin, inH, inW], conv.weight.shape, { stride: spec.stride, padding: spec.padding, dilation: spec.dilation });
       const bottom = Math.max(0, (g.outH - 1) * g.strideH + g.dilationH * (kh - 1) + 1 - inH - g.padTop);
       const right = Math.max(0, (g.outW - 1) * g.strideW + g.dilationW * (kw - 1) + 1 - inW - g.padLeft);
-      const settings = { stride: [g.strideH, g.strideW] as [number, number], dilation: [g.dilationH, g.dilationW] as [number, number], padding: [g.padTop, g.padLeft, bottom, right] as [number, number, number, number] };
+      const settings: QuantizedConvSettings = { stride: [g.strideH, g.strideW], dilation: [g.dilationH, g.dilationW], padding: [g.padTop, g.padLeft, bottom, right], maxPool };
       stages.push(new QuantizedConv2d(weights, settings, { input: flow.qparams!, output, relu: stage.relu }));
       return { kind: output ? 'uint8' : 'float', qparams: output, flattenedFrom: null };
     }
@@ -98,11 +126,7 @@ function convertStage(model: SpecModel, plan: QuantizationPlan, stage: PlannedSt
     case 'maxPool2d':
     case 'avgPool2d': {
       const spec = specs[first] as Extract<LayerSpec, { type: 'maxPool2d' | 'avgPool2d' }>;
-      const pool: PoolSettings = {
-        kernel: pair(spec.kernel, 'kernel', spec.type, 1),
-        stride: pair(spec.stride ?? spec.kernel, 'stride', spec.type, 1),
-        padding: pair(spec.padding ?? 0, 'padding', spec.type, 0),
-      };
+      const pool = poolSettings(spec);
       stages.push(spec.type === 'maxPool2d' ? new QuantizedMaxPool2d(pool) : new QuantizedAvgPool2d(pool, spec.countIncludePad ?? true));
       return flow;
     }

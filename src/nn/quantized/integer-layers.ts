@@ -102,6 +102,8 @@ export interface QuantizedConvSettings {
   dilation: [number, number];
   /** [top, left, bottom, right]. */
   padding: [number, number, number, number];
+  /** Max pooling fused into the output (no padding), or null. Needs u8 outputs. */
+  maxPool: { kernel: [number, number]; stride: [number, number] } | null;
 }
 
 export class QuantizedConv2d implements QuantizedStage {
@@ -112,11 +114,20 @@ export class QuantizedConv2d implements QuantizedStage {
     readonly conv: QuantizedConvSettings,
     settings: ProductSettings,
   ) {
+    if (conv.maxPool !== null && settings.output === null) throw new RangeError('QuantizedConv2d: a fused max pooling needs u8 outputs');
     this.product = new IntegerProduct(weights, settings);
   }
 
-  /** Output `[outH, outW]` for an input of `[inH, inW]`. */
+  /** Output `[outH, outW]` for an input of `[inH, inW]`, after the fused pooling if any. */
   outputSize(inH: number, inW: number): [number, number] {
+    const [convH, convW] = this.convolutionSize(inH, inW);
+    const pool = this.conv.maxPool;
+    if (pool === null) return [convH, convW];
+    return [Math.floor((convH - pool.kernel[0]) / pool.stride[0]) + 1, Math.floor((convW - pool.kernel[1]) / pool.stride[1]) + 1];
+  }
+
+  /** The convolution's own output `[outH, outW]`, before any pooling. */
+  private convolutionSize(inH: number, inW: number): [number, number] {
     const [, kh, kw] = this.product.weights.weightShape as [number, number, number, number];
     const [top, left, bottom, right] = this.conv.padding;
     return [
@@ -129,6 +140,7 @@ export class QuantizedConv2d implements QuantizedStage {
     const x = expectKind(activation, 'uint8', 'QuantizedConv2d');
     const [n, inH, inW, inChannels] = x.dims as [number, number, number, number];
     const [, kernelH, kernelW] = this.product.weights.weightShape as [number, number, number, number];
+    const [convH, convW] = this.convolutionSize(inH, inW);
     const [outH, outW] = this.outputSize(inH, inW);
     const outChannels = this.product.n;
     const backend = getBackend();
@@ -138,15 +150,23 @@ export class QuantizedConv2d implements QuantizedStage {
       strideH: this.conv.stride[0], strideW: this.conv.stride[1],
       padTop: this.conv.padding[0], padLeft: this.conv.padding[1],
       dilationH: this.conv.dilation[0], dilationW: this.conv.dilation[1],
-      groups: 1, outH, outW,
+      groups: 1, outH: convH, outW: convW,
     };
-    backend.qconv2d(g, x.data, x.zeroPoint, this.product.packedFor(backend), this.product.requant, out);
+    const pool = this.conv.maxPool;
+    const { requant } = this.product;
+    if (pool !== null && requant.kind === 'uint8') {
+      const window = { kernelH: pool.kernel[0], kernelW: pool.kernel[1], strideH: pool.stride[0], strideW: pool.stride[1], outH, outW };
+      backend.qconv2dMaxPool(g, window, x.data, x.zeroPoint, this.product.packedFor(backend), requant, out as Uint8Array);
+    } else {
+      backend.qconv2d(g, x.data, x.zeroPoint, this.product.packedFor(backend), requant, out);
+    }
     return this.product.finish(out, [n, outH, outW, outChannels], [n, outChannels, outH, outW]);
   }
 
   toJSON(): QuantizedStageSpec {
     const { relu, output } = this.product.settings;
-    return { type: 'conv2d', ...this.conv, relu, output };
+    const { maxPool, ...conv } = this.conv;
+    return { type: 'conv2d', ...conv, relu, output, ...(maxPool === null ? {} : { maxPool }) };
   }
 
   tensors(): Record<string, Tensor> {
@@ -155,7 +175,8 @@ export class QuantizedConv2d implements QuantizedStage {
 
   describe(): string {
     const [cout, kh, kw, cin] = this.product.weights.weightShape;
-    return `QuantizedConv2d(${cin}→${cout}, ${kh}×${kw}${this.product.settings.relu ? ', ReLU' : ''}, ${this.product.settings.output ? 'u8' : 'float'} out)`;
+    const pool = this.conv.maxPool === null ? '' : `, MaxPool ${this.conv.maxPool.kernel.join('×')}`;
+    return `QuantizedConv2d(${cin}→${cout}, ${kh}×${kw}${this.product.settings.relu ? ', ReLU' : ''}${pool}, ${this.product.settings.output ? 'u8' : 'float'} out)`;
   }
 }
 

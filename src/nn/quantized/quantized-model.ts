@@ -244,7 +244,14 @@ function buildStage(spec: unknown, i: number, flow: Flow, take: Take, fail: Fail
       if (cin !== c) fail(`stage ${i} (conv2d): weights take ${cin} channels, the input has ${c}`);
       const weights = integerWeights(i, take, [cout, kh, kw, cin], fail);
       const out = output('output', true);
-      const stage = new QuantizedConv2d(weights, { stride, dilation, padding: padding as [number, number, number, number] }, { input: flow.qparams!, output: out, relu: relu() });
+      const maxPool = s['maxPool'];
+      if (maxPool !== undefined) {
+        const window = maxPool as Record<string, unknown> | null;
+        if (typeof window !== 'object' || window === null || !isPair(window['kernel'], 1) || !isPair(window['stride'], 1)) fail(`stage ${i} (conv2d): maxPool must be { kernel: [h, w], stride: [h, w] }`);
+        if (out === null) fail(`stage ${i} (conv2d): a fused maxPool needs u8 outputs (output must not be null)`);
+      }
+      const pool = maxPool === undefined ? null : (maxPool as { kernel: [number, number]; stride: [number, number] });
+      const stage = new QuantizedConv2d(weights, { stride, dilation, padding: padding as [number, number, number, number], maxPool: pool }, { input: flow.qparams!, output: out, relu: relu() });
       const [outH, outW] = stage.outputSize(h, w);
       if (outH < 1 || outW < 1) fail(`stage ${i} (conv2d): the ${kh}×${kw} kernel does not fit the ${h}×${w} input`);
       return { stage, flow: next(out, [cout, outH, outW]) };

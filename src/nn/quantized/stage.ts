@@ -15,9 +15,19 @@ export type QuantizedStageSpec =
   | { type: 'dequantize' }
   /**
    * Integer convolution (groups 1) with batch norm folded in and ReLU fused; `output` null writes
-   * dequantized float32 (the model's last integer stage). Padding is [top, left, bottom, right].
+   * dequantized float32 (the model's last integer stage). Padding is [top, left, bottom, right]. `maxPool`
+   * (absent when none) fuses the unpadded max pooling that follows: requantization is monotone, so the
+   * window's largest accumulator gives its largest code.
    */
-  | { type: 'conv2d'; stride: [number, number]; dilation: [number, number]; padding: [number, number, number, number]; relu: boolean; output: QParams | null }
+  | {
+      type: 'conv2d';
+      stride: [number, number];
+      dilation: [number, number];
+      padding: [number, number, number, number];
+      relu: boolean;
+      output: QParams | null;
+      maxPool?: { kernel: [number, number]; stride: [number, number] };
+    }
   /** Integer linear layer on `[N, features]`, as conv2d. */
   | { type: 'linear'; relu: boolean; output: QParams | null }
   | { type: 'maxPool2d'; kernel: [number, number]; stride: [number, number]; padding: [number, number] }

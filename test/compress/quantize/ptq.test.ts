@@ -10,6 +10,8 @@ import { ArgumentError } from '../../../src/errors.js';
 import type { BatchNorm2d } from '../../../src/nn/layers/normalization.js';
 import type { Conv2d } from '../../../src/nn/layers/conv2d.js';
 import { presetSpec } from '../../../src/nn/presets.js';
+import { buildQuantizedModel } from '../../../src/nn/quantized/quantized-model.js';
+import type { QuantizedStageSpec } from '../../../src/nn/quantized/stage.js';
 import { buildModel, type ModelSpec, type SpecModel } from '../../../src/nn/spec.js';
 import { conv2d } from '../../../src/ops/conv.js';
 import { full, rand, randn, zeros } from '../../../src/tensor/creation.js';
@@ -180,4 +182,26 @@ test('reused buffers never leak between calls: batches of other sizes in between
   for (const stage of q.stages) activation = stage.run(activation);
   assert.equal(activation.kind, 'float');
   assert.deepEqual(Array.from((activation as { tensor: Tensor }).tensor.contiguousData()), small);
+});
+
+test('a max pooling fused into the convolution gives exactly the codes of pooling after it', () => {
+  const q = quantizeStatic(cnn(), rand([32, 1, 28, 28], { generator: new Generator(9) }));
+  const { stages, ...info } = q.metadata();
+  assert.deepEqual(stages.map((s) => s.type), ['quantize', 'conv2d', 'conv2d', 'flatten', 'linear', 'linear']);
+  // The same model with each pooling as a stage of its own: tensors move to the stages' new positions.
+  const unfused: QuantizedStageSpec[] = [];
+  const tensors: Record<string, Tensor> = {};
+  stages.forEach((stage, i) => {
+    for (const [name, t] of Object.entries(q.stages[i]!.tensors())) tensors[`stages.${unfused.length}.${name}`] = t;
+    if (stage.type === 'conv2d' && stage.maxPool) {
+      const { maxPool, ...conv } = stage;
+      unfused.push(conv, { type: 'maxPool2d', kernel: maxPool.kernel, stride: maxPool.stride, padding: [0, 0] });
+    } else {
+      unfused.push(stage);
+    }
+  });
+  const separate = buildQuantizedModel(q.spec, { ...info, stages: unfused }, tensors, (problem) => assert.fail(problem));
+  assert.equal(separate.stages.length, 8);
+  const x = rand([9, 1, 28, 28], { generator: new Generator(10) });
+  assert.deepEqual(Array.from(separate.forward(x).contiguousData()), Array.from(q.forward(x).contiguousData()));
 });
