@@ -123,7 +123,14 @@ struct Product {
   RightOperand b;
   float* c;
   int64_t ldc;
+  GemmEpilogue epilogue;
 };
+
+// Finishes the block C[i0:i1, j0:j1] of a product, while it is still in cache.
+void finishBlock(const Product& pr, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+  const float* bias = pr.epilogue.colBias == nullptr ? nullptr : pr.epilogue.colBias + j0;
+  applyEpilogue(pr.c + i0 * pr.ldc + j0, pr.ldc, i1 - i0, j1 - j0, nullptr, bias, pr.epilogue.activation);
+}
 
 // Computes the block C[i0:i1, j0:j1] of a product on the calling thread; j0 is a multiple of nr.
 void multiplyBlock(const MicroKernel& kernel, const Product& pr, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
@@ -151,11 +158,12 @@ void multiplyBlock(const MicroKernel& kernel, const Product& pr, int64_t i0, int
           for (int64_t ir = 0; ir < mc; ir += kernel.mr) {
             const int rows = static_cast<int>(std::min<int64_t>(kernel.mr, mc - ir));
             kernel.run(kc, aPanels + ir * kc, bBlock + jr * kc, pr.c + (ic + ir) * pr.ldc + jc + jr, pr.ldc, rows, cols,
-                       pr.alpha, beta);
+                       pr.alpha, beta, nullptr);
           }
         }
       }
     }
+    finishBlock(pr, i0, i1, jc, jc + nc);
   }
 }
 
@@ -177,7 +185,10 @@ void scaleC(float* c, int64_t ldc, int64_t m, int64_t n, float beta) {
 // in a column the same B columns).
 void multiply(const MicroKernel& kernel, ThreadPool& pool, const Product& pr) {
   if (pr.m == 0 || pr.n == 0) return;
-  if (pr.k == 0 || pr.alpha == 0.0f) return scaleC(pr.c, pr.ldc, pr.m, pr.n, pr.beta);
+  if (pr.k == 0 || pr.alpha == 0.0f) {
+    scaleC(pr.c, pr.ldc, pr.m, pr.n, pr.beta);
+    return finishBlock(pr, 0, pr.m, 0, pr.n);
+  }
   const int64_t rowTiles = (pr.m + kernel.mr - 1) / kernel.mr;
   const int64_t colTiles = (pr.n + kernel.nr - 1) / kernel.nr;
   const int threads = pool.threads();
@@ -213,6 +224,28 @@ void multiply(const MicroKernel& kernel, ThreadPool& pool, const Product& pr) {
   });
 }
 
+// A product with at most kRowDotsMaxRows rows and op(B) = Bᵀ, on the kernel's row-dot routine: B is read
+// in place, spread over the threads by ranges of its rows when the product is large enough.
+void multiplyRowDots(const MicroKernel& kernel, ThreadPool& pool, const Product& pr) {
+  MatrixRef a = pr.a;
+  if (a.trans) {
+    // The routine reads rows of A contiguously; these few rows are cheap to gather.
+    float* rows = packScratch().a.reserve(static_cast<size_t>(pr.m * pr.k));
+    for (int64_t i = 0; i < pr.m; ++i) {
+      for (int64_t p = 0; p < pr.k; ++p) rows[i * pr.k + p] = a.data[p * a.ld + i];
+    }
+    a = MatrixRef{rows, pr.k, false};
+  }
+  const auto columns = [&](int64_t j0, int64_t j1) {
+    kernel.rowDots(static_cast<int>(pr.m), j1 - j0, pr.k, a.data, a.ld, pr.b.matrix.data + j0 * pr.b.matrix.ld,
+                   pr.b.matrix.ld, pr.c + j0, pr.ldc, pr.alpha, pr.beta);
+    finishBlock(pr, 0, pr.m, j0, j1);
+  };
+  const int threads = pool.threads();
+  if (threads == 1 || ThreadPool::insideTask() || pr.m * pr.n * pr.k < kParallelMinWork) return columns(0, pr.n);
+  pool.parallelFor(threads, [&](int64_t t) { columns(pr.n * t / threads, pr.n * (t + 1) / threads); });
+}
+
 }  // namespace
 
 int64_t packedBSize(const MicroKernel& kernel, int64_t k, int64_t n) { return k * roundUp(n, kernel.nr); }
@@ -225,14 +258,18 @@ void packB(const MicroKernel& kernel, MatrixRef b, int64_t k, int64_t n, float* 
 }
 
 void gemm(const MicroKernel& kernel, ThreadPool& pool, int64_t m, int64_t n, int64_t k, float alpha, MatrixRef a,
-          MatrixRef b, float beta, float* c, int64_t ldc) {
-  multiply(kernel, pool, Product{m, n, k, alpha, beta, a, RightOperand{b, nullptr, 0}, c, ldc});
+          MatrixRef b, float beta, float* c, int64_t ldc, const GemmEpilogue& epilogue) {
+  const Product product{m, n, k, alpha, beta, a, RightOperand{b, nullptr, 0}, c, ldc, epilogue};
+  if (b.trans && m > 0 && m <= kRowDotsMaxRows && n > 0 && k > 0 && alpha != 0.0f) {
+    return multiplyRowDots(kernel, pool, product);
+  }
+  multiply(kernel, pool, product);
 }
 
 void gemmPacked(const MicroKernel& kernel, ThreadPool& pool, int64_t m, float alpha, MatrixRef a, PackedRef b,
-                float beta, float* c, int64_t ldc) {
+                float beta, float* c, int64_t ldc, const GemmEpilogue& epilogue) {
   const RightOperand right{MatrixRef{nullptr, 0, false}, b.data, roundUp(b.n, kernel.nr)};
-  multiply(kernel, pool, Product{m, b.n, b.k, alpha, beta, a, right, c, ldc});
+  multiply(kernel, pool, Product{m, b.n, b.k, alpha, beta, a, right, c, ldc, epilogue});
 }
 
 const MicroKernel& microKernelFor(Isa isa) {

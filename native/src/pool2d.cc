@@ -46,7 +46,7 @@ inline void foldMax(float v, int32_t index, float& best, int32_t& bestIndex) {
   bestIndex ^= (bestIndex ^ index) & take;
 }
 
-// Max pooling of one plane, given the window ranges of every output row and column.
+// Max pooling of one plane, given the window ranges of every output row and column; argmax may be null.
 void maxPoolPlane(const float* x, int64_t inW, const std::vector<WindowRange>& rows,
                   const std::vector<WindowRange>& columns, float* out, int32_t* argmax) {
   for (const WindowRange& h : rows) {
@@ -61,7 +61,7 @@ void maxPoolPlane(const float* x, int64_t inW, const std::vector<WindowRange>& r
         }
       }
       *out++ = best;
-      *argmax++ = bestIndex;
+      if (argmax != nullptr) *argmax++ = bestIndex;
     }
   }
 }
@@ -108,9 +108,16 @@ void forEachPlaneRange(ThreadPool& pool, const PoolGeometry& g, const PlaneTask&
 
 }  // namespace
 
-void maxPool2d(ThreadPool& pool, const PoolGeometry& g, const float* x, float* out, int32_t* argmax) {
+void maxPool2d(const MicroKernel& kernel, ThreadPool& pool, const PoolGeometry& g, const float* x, float* out,
+               int32_t* argmax) {
   const int64_t inPlane = g.inH * g.inW;
   const int64_t outPlane = g.outH * g.outW;
+  if (argmax == nullptr) {
+    forEachPlaneRange(pool, g, [&](int64_t first, int64_t last) {
+      maxPoolPlanes(kernel, g, x + first * inPlane, last - first, out + first * outPlane);
+    });
+    return;
+  }
   if (isPairPooling(g)) {
     forEachPlaneRange(pool, g, [&](int64_t first, int64_t last) {
       for (int64_t plane = first; plane < last; ++plane) {
@@ -123,9 +130,21 @@ void maxPool2d(ThreadPool& pool, const PoolGeometry& g, const float* x, float* o
   const std::vector<WindowRange> columns = windowRanges(g.outW, g.strideW, g.padW, g.kernelW, g.inW);
   forEachPlaneRange(pool, g, [&](int64_t first, int64_t last) {
     for (int64_t plane = first; plane < last; ++plane) {
-      maxPoolPlane(x + plane * inPlane, g.inW, rows, columns, out + plane * outPlane, argmax + plane * outPlane);
+      maxPoolPlane(x + plane * inPlane, g.inW, rows, columns, out + plane * outPlane,
+                   argmax == nullptr ? nullptr : argmax + plane * outPlane);
     }
   });
+}
+
+void maxPoolPlanes(const MicroKernel& kernel, const PoolGeometry& g, const float* x, int64_t planes, float* out) {
+  const int64_t inPlane = g.inH * g.inW;
+  const int64_t outPlane = g.outH * g.outW;
+  if (isPairPooling(g)) return kernel.maxPoolPairs(x, planes, inPlane, g.inW, g.outH, g.outW, out);
+  const std::vector<WindowRange> rows = windowRanges(g.outH, g.strideH, g.padH, g.kernelH, g.inH);
+  const std::vector<WindowRange> columns = windowRanges(g.outW, g.strideW, g.padW, g.kernelW, g.inW);
+  for (int64_t plane = 0; plane < planes; ++plane) {
+    maxPoolPlane(x + plane * inPlane, g.inW, rows, columns, out + plane * outPlane, nullptr);
+  }
 }
 
 void maxPool2dBackward(ThreadPool& pool, const PoolGeometry& g, const float* dy, const int32_t* argmax, float* dx) {

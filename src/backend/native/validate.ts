@@ -77,15 +77,15 @@ const CONV_FIELDS = [
   'outW',
 ] as const satisfies readonly (keyof Conv2dGeometry)[];
 
-/** Arrays whose lengths a convolution checks, by the role they play. */
-export interface ConvArrays {
-  x: FloatArray;
-  w: FloatArray;
-  out: FloatArray;
+/** Lengths of the arrays a convolution checks, by the role they play (null: an array not passed in). */
+export interface ConvLengths {
+  x: number;
+  w: number;
+  out: number | null;
 }
 
 /** Validates a convolution and packs its geometry for the addon. */
-export function convGeometry(g: Conv2dGeometry, arrays: ConvArrays): Int32Array {
+export function convGeometry(g: Conv2dGeometry, lengths: ConvLengths): Int32Array {
   for (const name of CONV_FIELDS) {
     const value = g[name];
     if (!Number.isInteger(value) || value < 0) {
@@ -106,8 +106,9 @@ export function convGeometry(g: Conv2dGeometry, arrays: ConvArrays): Int32Array 
     out: g.batch * g.outChannels * g.outH * g.outW,
   };
   for (const key of ['x', 'w', 'out'] as const) {
-    if (arrays[key].length < need[key]) {
-      throw new RangeError(`conv2d: ${key}-shaped array has ${arrays[key].length} elements, needs ${need[key]}`);
+    const length = lengths[key];
+    if (length !== null && length < need[key]) {
+      throw new RangeError(`conv2d: ${key}-shaped array has ${length} elements, needs ${need[key]}`);
     }
   }
   return packFields(g, CONV_FIELDS, 'conv2d');
