@@ -1,10 +1,11 @@
 import { record } from '../autograd/graph.js';
-import type { Conv2dGeometry, FloatArray } from '../backend/backend.js';
+import type { Conv2dGeometry, FloatArray, FusedActivation } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { allocateUninitialized, assertFloat, promoteTypes } from '../tensor/dtype.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { activationGradient } from './fused-activation.js';
 import { cast, reduceKernel } from './primitives.js';
 
 /** A size given once for both spatial dimensions or as [height, width]. */
@@ -30,7 +31,7 @@ export function pair(value: Size2d, name: string, op: string, min: number): [num
 }
 
 /** Resolves shapes and options into the kernel geometry, with errors that name what does not fit. */
-function convGeometry(x: Tensor, weight: Tensor, options: Conv2dOptions): Conv2dGeometry {
+export function convGeometry(x: Tensor, weight: Tensor, options: Conv2dOptions): Conv2dGeometry {
   if (x.ndim !== 4) {
     throw new ShapeError(`conv2d: input must be 4-D [batch, channels, height, width], got ${formatShape(x.shape)}${x.ndim === 3 ? '; add a batch dimension with unsqueeze(x, 0)' : ''}`);
   }
@@ -76,9 +77,16 @@ function convGeometry(x: Tensor, weight: Tensor, options: Conv2dOptions): Conv2d
 
 /**
  * 2-D convolution (cross-correlation, as in every deep learning library) of NCHW input with weights
- * [outChannels, inChannels/groups, kH, kW] and an optional bias [outChannels].
+ * [outChannels, inChannels/groups, kH, kW] and an optional bias [outChannels]. `activation` 'relu' computes
+ * relu(conv2d(…)) in the same pass, the way a Conv2d layer followed by ReLU runs.
  */
-export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
+export function conv2d(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null = null,
+  options: Conv2dOptions = {},
+  activation: FusedActivation = 'none',
+): Tensor {
   assertFloat(x.dtype, 'conv2d: input');
   assertFloat(weight.dtype, 'conv2d: weight');
   const g = convGeometry(x, weight, options);
@@ -94,10 +102,10 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   // Every kernel here overwrites its output, so none needs zeroed storage.
   const out = allocateUninitialized(dtype, g.batch * g.outChannels * g.outH * g.outW) as FloatArray;
   const backend = getBackend();
-  backend.conv2d(g, xData, wData, bias ? (cast(bias, dtype).contiguousData() as FloatArray) : null, out);
+  backend.conv2d(g, xData, wData, bias ? (cast(bias, dtype).contiguousData() as FloatArray) : null, out, activation);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record('conv2d', inputs, new Tensor(out, [g.batch, g.outChannels, g.outH, g.outW]), (gradOut) => {
-    const dy = cast(gradOut, dtype).contiguousData() as FloatArray;
+    const dy = activationGradient(activation, out, cast(gradOut, dtype).contiguousData() as FloatArray);
     let dx: Tensor | null = null;
     let dw: Tensor | null = null;
     if (x.requiresGrad) {
@@ -110,7 +118,9 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
       backend.conv2dBackwardWeight(g, xData, dy, data);
       dw = cast(new Tensor(data, weight.shape), weight.dtype);
     }
-    const db = bias?.requiresGrad ? cast(reduceKernel('sum', gradOut, [true, false, true, true], false), bias.dtype) : null;
+    const db = bias?.requiresGrad
+      ? cast(reduceKernel('sum', new Tensor(dy, gradOut.shape), [true, false, true, true], false), bias.dtype)
+      : null;
     return [dx, dw, db];
   });
 }

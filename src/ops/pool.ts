@@ -1,9 +1,9 @@
-import { record } from '../autograd/graph.js';
+import { record, recordsGradient } from '../autograd/graph.js';
 import type { FloatArray, Pool2dGeometry } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { allocateUninitialized, assertFloat } from '../tensor/dtype.js';
-import { formatShape } from '../tensor/shape.js';
+import { formatShape, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { pair, type Size2d } from './conv.js';
 import { mean } from './reduce.js';
@@ -22,10 +22,13 @@ export interface AvgPool2dOptions extends Pool2dOptions {
   countIncludePad?: boolean;
 }
 
-function poolGeometry(op: string, x: Tensor, kernelSize: Size2d, options: Pool2dOptions): Pool2dGeometry {
-  assertFloat(x.dtype, `${op}: input`);
-  if (x.ndim !== 4) throw new ShapeError(`${op}: input must be 4-D [batch, channels, height, width], got ${formatShape(x.shape)}`);
-  const [batch, channels, inH, inW] = x.shape as [number, number, number, number];
+/**
+ * Resolves a pooling of an input of `shape` into the kernel geometry, with errors that name what does not
+ * fit; `op` names the op in them.
+ */
+export function poolGeometry(op: string, shape: Shape, kernelSize: Size2d, options: Pool2dOptions): Pool2dGeometry {
+  if (shape.length !== 4) throw new ShapeError(`${op}: input must be 4-D [batch, channels, height, width], got ${formatShape(shape)}`);
+  const [batch, channels, inH, inW] = shape as [number, number, number, number];
   const [kernelH, kernelW] = pair(kernelSize, 'kernelSize', op, 1);
   const [strideH, strideW] = pair(options.stride ?? kernelSize, 'stride', op, 1);
   const [padH, padW] = pair(options.padding ?? 0, 'padding', op, 0);
@@ -42,23 +45,26 @@ function poolGeometry(op: string, x: Tensor, kernelSize: Size2d, options: Pool2d
 
 /** 2-D max pooling over NCHW input; the gradient goes to the (first) maximum of each window. */
 export function maxPool2d(x: Tensor, kernelSize: Size2d, options: Pool2dOptions = {}): Tensor {
-  const g = poolGeometry('maxPool2d', x, kernelSize, options);
+  assertFloat(x.dtype, 'maxPool2d: input');
+  const g = poolGeometry('maxPool2d', x.shape, kernelSize, options);
   const outSize = g.batch * g.channels * g.outH * g.outW;
   // The pooling kernels overwrite their outputs (the backward ones zero dx first), so none needs zeroed storage.
   const out = allocateUninitialized(x.dtype, outSize) as FloatArray;
-  const argmax = allocateUninitialized('int32', outSize) as Int32Array;
+  // The positions of the maxima are only needed to route a gradient back.
+  const argmax = recordsGradient([x]) ? (allocateUninitialized('int32', outSize) as Int32Array) : null;
   const backend = getBackend();
   backend.maxPool2d(g, x.contiguousData() as FloatArray, out, argmax);
   return record('maxPool2d', [x], new Tensor(out, [g.batch, g.channels, g.outH, g.outW]), (gradOut) => {
     const dx = allocateUninitialized(x.dtype, x.size) as FloatArray;
-    backend.maxPool2dBackward(g, gradOut.contiguousData() as FloatArray, argmax, dx);
+    backend.maxPool2dBackward(g, gradOut.contiguousData() as FloatArray, argmax!, dx);
     return [new Tensor(dx, x.shape)];
   });
 }
 
 /** 2-D average pooling over NCHW input. */
 export function avgPool2d(x: Tensor, kernelSize: Size2d, options: AvgPool2dOptions = {}): Tensor {
-  const g = poolGeometry('avgPool2d', x, kernelSize, options);
+  assertFloat(x.dtype, 'avgPool2d: input');
+  const g = poolGeometry('avgPool2d', x.shape, kernelSize, options);
   const countIncludePad = options.countIncludePad ?? true;
   const out = allocateUninitialized(x.dtype, g.batch * g.channels * g.outH * g.outW) as FloatArray;
   const backend = getBackend();
