@@ -224,6 +224,14 @@ class ForwardPass {
 
   int64_t itemsPerImage() const { return g_.groups * columnPanels_; }
 
+  // Starts loading an image the caller will convolve next into the caches, while it works on the current
+  // one: a batch's inputs have left the caches by the time they are read, and the first panel of an image
+  // would otherwise wait on every line of it.
+  void prefetch(const float* xImage) const {
+    const int64_t floats = g_.inChannels * l_.inPlane;
+    for (int64_t i = 0; i < floats; i += 16) __builtin_prefetch(xImage + i, 0, 2);
+  }
+
   // Floats of the column panel a thread passes to run.
   size_t panelSize() const { return static_cast<size_t>(l_.kSize * kernel_.nr); }
 
@@ -287,8 +295,9 @@ void conv2dForward(const MicroKernel& kernel, ThreadPool& pool, const ConvGeomet
     float* panel = columnScratch(pass.panelSize());
     for (int64_t item = first; item < last; ++item) {
       const int64_t n = item / pass.itemsPerImage();
-      pass.run(x + n * g.inChannels * l.inPlane, out + n * g.outChannels * l.outPlane, item % pass.itemsPerImage(),
-               panel);
+      const int64_t itemOfImage = item % pass.itemsPerImage();
+      if (itemOfImage == 0 && item + pass.itemsPerImage() < last) pass.prefetch(x + (n + 1) * g.inChannels * l.inPlane);
+      pass.run(x + n * g.inChannels * l.inPlane, out + n * g.outChannels * l.outPlane, itemOfImage, panel);
     }
   };
   // Contiguous runs of items keep each thread on the same images; a few runs per thread let an idle thread
@@ -318,6 +327,7 @@ void conv2dMaxPool(const MicroKernel& kernel, ThreadPool& pool, const ConvGeomet
     float* panel = columnScratch(pass.panelSize());
     float* convolved = imageScratch(static_cast<size_t>(g.outChannels * l.outPlane));
     for (int64_t n = first; n < last; ++n) {
+      if (n + 1 < last) pass.prefetch(x + (n + 1) * g.inChannels * l.inPlane);
       for (int64_t item = 0; item < pass.itemsPerImage(); ++item) {
         pass.run(x + n * g.inChannels * l.inPlane, convolved, item, panel);
       }

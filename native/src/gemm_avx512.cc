@@ -142,21 +142,88 @@ void rowDotsAvx512(int m, int64_t n, int64_t k, const float* a, int64_t lda, con
   }
 }
 
+// One load of a B panel row: the lanes of `mask` read from the plane at `offset` bytes (the address of lane
+// 0 of the half, which may lie outside the plane: masked-off lanes are never read).
+struct LaneLoad {
+  __mmask16 mask;
+  int64_t offset;
+};
+
+// Rows of one tap for every channel, the tap's loads fixed at compile time (kLow for lanes 0–15, kHigh for
+// lanes 16–31) so their masks and offsets stay in registers across the channels.
+template <int kLow, int kHigh>
+KILN_TARGET_AVX512 void gatherTapFixed(const LaneLoad* low, const LaneLoad* high, const float* planes,
+                                       int64_t planeStride, int64_t channels, int64_t rowStride, float* row) {
+  __mmask16 lowMask[kLow + 1], highMask[kHigh + 1];
+  int64_t lowOffset[kLow + 1], highOffset[kHigh + 1];
+  for (int i = 0; i < kLow; ++i) lowMask[i] = low[i].mask, lowOffset[i] = low[i].offset;
+  for (int i = 0; i < kHigh; ++i) highMask[i] = high[i].mask, highOffset[i] = high[i].offset;
+  for (int64_t c = 0; c < channels; ++c, row += rowStride) {
+    const uintptr_t plane = reinterpret_cast<uintptr_t>(planes + c * planeStride);
+    __m512 first = _mm512_setzero_ps();
+    __m512 second = _mm512_setzero_ps();
+    for (int i = 0; i < kLow; ++i) {
+      first = _mm512_or_ps(first, _mm512_maskz_loadu_ps(lowMask[i], reinterpret_cast<const float*>(plane + lowOffset[i])));
+    }
+    for (int i = 0; i < kHigh; ++i) {
+      second = _mm512_or_ps(second, _mm512_maskz_loadu_ps(highMask[i], reinterpret_cast<const float*>(plane + highOffset[i])));
+    }
+    _mm512_storeu_ps(row, first);
+    _mm512_storeu_ps(row + 16, second);
+  }
+}
+
+// gatherTapFixed for any number of loads.
+KILN_TARGET_AVX512 void gatherTapAny(const LaneLoad* low, int lowCount, const LaneLoad* high, int highCount,
+                                     const float* planes, int64_t planeStride, int64_t channels, int64_t rowStride,
+                                     float* row) {
+  for (int64_t c = 0; c < channels; ++c, row += rowStride) {
+    const uintptr_t plane = reinterpret_cast<uintptr_t>(planes + c * planeStride);
+    __m512 first = _mm512_setzero_ps();
+    __m512 second = _mm512_setzero_ps();
+    for (int i = 0; i < lowCount; ++i) {
+      first = _mm512_or_ps(first, _mm512_maskz_loadu_ps(low[i].mask, reinterpret_cast<const float*>(plane + low[i].offset)));
+    }
+    for (int i = 0; i < highCount; ++i) {
+      second = _mm512_or_ps(second, _mm512_maskz_loadu_ps(high[i].mask, reinterpret_cast<const float*>(plane + high[i].offset)));
+    }
+    _mm512_storeu_ps(row, first);
+    _mm512_storeu_ps(row + 16, second);
+  }
+}
+
+template <int kLow>
+KILN_TARGET_AVX512 bool gatherTapByHigh(const LaneLoad* low, const LaneLoad* high, int highCount,
+                                        const float* planes, int64_t planeStride, int64_t channels,
+                                        int64_t rowStride, float* row) {
+  switch (highCount) {
+    case 0:
+      gatherTapFixed<kLow, 0>(low, high, planes, planeStride, channels, rowStride, row);
+      return true;
+    case 1:
+      gatherTapFixed<kLow, 1>(low, high, planes, planeStride, channels, rowStride, row);
+      return true;
+    case 2:
+      gatherTapFixed<kLow, 2>(low, high, planes, planeStride, channels, rowStride, row);
+      return true;
+    case 3:
+      gatherTapFixed<kLow, 3>(low, high, planes, planeStride, channels, rowStride, row);
+      return true;
+    default:
+      return false;
+  }
+}
+
 KILN_TARGET_AVX512 void gatherPanelAvx512(const float* planes, int64_t planeStride, int64_t srcStride,
                                           int64_t channels, int taps, const PanelRun* runs, const int32_t* runStart,
                                           int nr, float* panel) {
   if (srcStride != 1 || nr != kNr) {
     return gatherPanelPortable(planes, planeStride, srcStride, channels, taps, runs, runStart, nr, panel);
   }
-  // A row is assembled in two registers, each run landing in its lanes by a zero-masked load at the address
-  // of lane 0 (masked-off lanes are never read) ORed in, and stored once: the micro-kernel reads it back
-  // right away, and a row written as a zero fill overlaid by partial stores would stall those loads. A tap's
-  // loads are worked out once and then made for every channel, so the inner loop has a fixed shape.
-  struct LaneLoad {
-    __mmask16 mask;
-    // Byte offset from the plane of the address of lane 0 of the half; it may lie outside the plane.
-    int64_t offset;
-  };
+  // A row is assembled in two registers, each run landing in its lanes by a zero-masked load ORed in, and
+  // stored once: the micro-kernel reads it back right away, and a row written as a zero fill overlaid by
+  // partial stores would stall those loads. A tap's loads are worked out once and then made for every
+  // channel; with at most three per half (any panel of a plane at least 11 wide) they are compiled in.
   LaneLoad low[kNr], high[kNr];
   for (int t = 0; t < taps; ++t) {
     int lowCount = 0, highCount = 0;
@@ -167,22 +234,26 @@ KILN_TARGET_AVX512 void gatherPanelAvx512(const float* planes, int64_t planeStri
       if ((lanes & 0xFFFF) != 0) low[lowCount++] = LaneLoad{static_cast<__mmask16>(lanes), lane0};
       if ((lanes >> 16) != 0) high[highCount++] = LaneLoad{static_cast<__mmask16>(lanes >> 16), lane0 + 64};
     }
-    for (int64_t c = 0; c < channels; ++c) {
-      const uintptr_t plane = reinterpret_cast<uintptr_t>(planes + c * planeStride);
-      __m512 first = _mm512_setzero_ps();
-      __m512 second = _mm512_setzero_ps();
-      for (int i = 0; i < lowCount; ++i) {
-        const float* lane0 = reinterpret_cast<const float*>(plane + low[i].offset);
-        first = _mm512_or_ps(first, _mm512_maskz_loadu_ps(low[i].mask, lane0));
-      }
-      for (int i = 0; i < highCount; ++i) {
-        const float* lane0 = reinterpret_cast<const float*>(plane + high[i].offset);
-        second = _mm512_or_ps(second, _mm512_maskz_loadu_ps(high[i].mask, lane0));
-      }
-      float* row = panel + (c * taps + t) * kNr;
-      _mm512_storeu_ps(row, first);
-      _mm512_storeu_ps(row + 16, second);
+    float* row = panel + t * kNr;
+    const int64_t rowStride = static_cast<int64_t>(taps) * kNr;
+    bool done = false;
+    switch (lowCount) {
+      case 0:
+        done = gatherTapByHigh<0>(low, high, highCount, planes, planeStride, channels, rowStride, row);
+        break;
+      case 1:
+        done = gatherTapByHigh<1>(low, high, highCount, planes, planeStride, channels, rowStride, row);
+        break;
+      case 2:
+        done = gatherTapByHigh<2>(low, high, highCount, planes, planeStride, channels, rowStride, row);
+        break;
+      case 3:
+        done = gatherTapByHigh<3>(low, high, highCount, planes, planeStride, channels, rowStride, row);
+        break;
+      default:
+        break;
     }
+    if (!done) gatherTapAny(low, lowCount, high, highCount, planes, planeStride, channels, rowStride, row);
   }
 }
 
