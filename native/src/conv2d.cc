@@ -1,6 +1,7 @@
 #include "conv2d.h"
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 #include "aligned_buffer.h"
@@ -142,7 +143,8 @@ struct PanelPlan {
   std::vector<int32_t> runStart;
 };
 
-PanelPlan planPanels(const ConvGeometry& g, const TapRanges& taps, int nr) {
+PanelPlan planPanels(const ConvGeometry& g, int nr) {
+  const TapRanges taps = tapRanges(g);
   PanelPlan plan;
   const int64_t outPlane = g.outH * g.outW;
   for (int64_t j0 = 0; j0 < outPlane; j0 += nr) {
@@ -172,6 +174,28 @@ PanelPlan planPanels(const ConvGeometry& g, const TapRanges& taps, int nr) {
   }
   plan.runStart.push_back(static_cast<int32_t>(plan.runs.size()));
   return plan;
+}
+
+// The panel plan for a geometry (its batch aside), from the plans this thread made last: making one costs as
+// much as convolving a small image. A reference stays valid until this thread asks for kPlans other plans.
+const PanelPlan& cachedPlan(const ConvGeometry& g, int nr) {
+  constexpr int kPlans = 8;
+  struct Entry {
+    ConvGeometry g;
+    int nr = 0;
+    PanelPlan plan;
+  };
+  static thread_local Entry cache[kPlans];
+  static thread_local int next = 0;
+  ConvGeometry key = g;
+  key.batch = 0;
+  for (Entry& entry : cache) {
+    if (entry.nr == nr && std::memcmp(&entry.g, &key, sizeof key) == 0) return entry.plan;
+  }
+  Entry& entry = cache[next];
+  next = (next + 1) % kPlans;
+  entry = Entry{key, nr, planPanels(g, nr)};
+  return entry.plan;
 }
 
 // The output of one image, for a convolution whose pooling is fused in, and the outputs of a whole batch
@@ -214,7 +238,7 @@ class ForwardPass {
         groupPanelsSize_(rowPanels_ * l_.kSize * kernel.mr),
         depthBlock_(depthBlock(kernel, l_.kSize)),
         taps_(g.kernelH * g.kernelW),
-        plan_(planPanels(g, tapRanges(g), kernel.nr)) {
+        plan_(cachedPlan(g, kernel.nr)) {
     packedW_ = weightScratch(static_cast<size_t>(g.groups * groupPanelsSize_));
     for (int64_t grp = 0; grp < g.groups; ++grp) {
       kernel.packRowPanels(w + grp * l_.coutG * l_.kSize, l_.coutG, l_.kSize, kernel.mr,
@@ -223,6 +247,11 @@ class ForwardPass {
   }
 
   int64_t itemsPerImage() const { return g_.groups * columnPanels_; }
+
+  // Output rows of an image complete once items [0, item] have run, when there is one group.
+  int64_t rowsDoneAfter(int64_t item) const {
+    return std::min(g_.outH, std::min(l_.outPlane, (item + 1) * kernel_.nr) / g_.outW);
+  }
 
   // Starts loading an image the caller will convolve next into the caches, while it works on the current
   // one: a batch's inputs have left the caches by the time they are read, and the first panel of an image
@@ -267,7 +296,7 @@ class ForwardPass {
   const float* bias_;
   const bool relu_;
   const int64_t rowPanels_, columnPanels_, groupPanelsSize_, depthBlock_, taps_;
-  const PanelPlan plan_;
+  const PanelPlan& plan_;
   float* packedW_;
 };
 
@@ -323,15 +352,25 @@ void conv2dMaxPool(const MicroKernel& kernel, ThreadPool& pool, const ConvGeomet
     return maxPool2d(kernel, pool, pg, convolved, out, nullptr);
   }
   const ForwardPass pass(kernel, g, w, bias, activation);
+  const bool incremental = g.groups == 1 && isPairPooling(pg);
   const auto runImages = [&](int64_t first, int64_t last) {
     float* panel = columnScratch(pass.panelSize());
     float* convolved = imageScratch(static_cast<size_t>(g.outChannels * l.outPlane));
     for (int64_t n = first; n < last; ++n) {
       if (n + 1 < last) pass.prefetch(x + (n + 1) * g.inChannels * l.inPlane);
+      float* pooled = out + n * pooledImage;
+      int64_t pooledRows = 0;
       for (int64_t item = 0; item < pass.itemsPerImage(); ++item) {
         pass.run(x + n * g.inChannels * l.inPlane, convolved, item, panel);
+        if (!incremental) continue;
+        // Pairs of output rows are pooled as soon as they are complete, while they are still in cache.
+        const int64_t ready = std::min(pg.outH, pass.rowsDoneAfter(item) / 2);
+        if (ready == pooledRows) continue;
+        kernel.maxPoolPairs(convolved + 2 * pooledRows * g.outW, g.outChannels, l.outPlane, g.outW, ready - pooledRows,
+                            pg.outW, pooled + pooledRows * pg.outW, pg.outH * pg.outW);
+        pooledRows = ready;
       }
-      maxPoolPlanes(kernel, pg, convolved, g.outChannels, out + n * pooledImage);
+      if (!incremental) maxPoolPlanes(kernel, pg, convolved, g.outChannels, pooled);
     }
   };
   const int64_t parts = pool.threads() > 1 && !ThreadPool::insideTask() ? std::min<int64_t>(g.batch, 4 * pool.threads()) : 1;

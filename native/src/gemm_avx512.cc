@@ -304,27 +304,31 @@ KILN_TARGET_AVX512 void packRowPanelsAvx512(const float* w, int64_t rows, int64_
   }
 }
 
-// best = v where v > best or v is NaN: one step of pool2d's fold, lane by lane.
+// best = v where v > best or v is NaN: one step of pool2d's fold, lane by lane. max(v, best) is v > best ? v :
+// best, which leaves only a NaN v to put in.
 KILN_TARGET_AVX512 inline __m512 foldMax(__m512 best, __m512 v) {
-  const __mmask16 take = _mm512_cmp_ps_mask(v, best, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
-  return _mm512_mask_mov_ps(best, take, v);
+  const __m512 larger = _mm512_mask_max_ps(v, kAllLanes, v, best);
+  return _mm512_mask_mov_ps(larger, _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), v);
 }
 
 KILN_TARGET_AVX512 void maxPoolPairsAvx512(const float* x, int64_t planes, int64_t inPlane, int64_t inW,
-                                           int64_t outH, int64_t outW, float* out) {
+                                           int64_t outH, int64_t outW, float* out, int64_t outPlane) {
   // Even and odd elements of two vectors (32 consecutive inputs): the left and right columns of 16 windows.
   const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
   const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+  // Masks of the last (or only) 16 windows of a row, and of their 2 · count inputs and nothing past them.
+  const int lastCount = static_cast<int>(outW - (outW - 1) / 16 * 16);
+  const __mmask16 lastFirst = columnMask(2 * lastCount), lastSecond = columnMask(2 * lastCount - 16);
+  const __mmask16 lastStore = columnMask(lastCount);
   for (int64_t plane = 0; plane < planes; ++plane) {
     const float* xPlane = x + plane * inPlane;
-    for (int64_t oh = 0; oh < outH; ++oh, out += outW) {
+    float* outRow = out + plane * outPlane;
+    for (int64_t oh = 0; oh < outH; ++oh, outRow += outW) {
       const float* top = xPlane + 2 * oh * inW;
       const float* bottom = top + inW;
       for (int64_t ow = 0; ow < outW; ow += 16) {
-        const int count = static_cast<int>(std::min<int64_t>(16, outW - ow));
-        // The 2 · count inputs of these windows, and nothing past them.
-        const __mmask16 first = columnMask(2 * count);
-        const __mmask16 second = columnMask(2 * count - 16);
+        const bool last = ow + 16 >= outW;
+        const __mmask16 first = last ? lastFirst : kAllLanes, second = last ? lastSecond : kAllLanes;
         const float* t = top + 2 * ow;
         const float* b = bottom + 2 * ow;
         const __m512 t0 = _mm512_maskz_loadu_ps(first, t), t1 = _mm512_maskz_loadu_ps(second, t + 16);
@@ -333,7 +337,7 @@ KILN_TARGET_AVX512 void maxPoolPairsAvx512(const float* x, int64_t planes, int64
         best = foldMax(best, _mm512_permutex2var_ps(t0, odd, t1));
         best = foldMax(best, _mm512_permutex2var_ps(b0, even, b1));
         best = foldMax(best, _mm512_permutex2var_ps(b0, odd, b1));
-        _mm512_mask_storeu_ps(out + ow, columnMask(count), best);
+        _mm512_mask_storeu_ps(outRow + ow, last ? lastStore : kAllLanes, best);
       }
     }
   }

@@ -54,15 +54,15 @@ using GatherPanelFn = void (*)(const float* planes, int64_t planeStride, int64_t
 using PackRowPanelsFn = void (*)(const float* w, int64_t rows, int64_t depth, int mr, float* dst);
 
 // Max pooling of 2 × 2 windows at stride 2, without positions: for each of `planes` planes (inW floats a row,
-// a plane every inPlane floats) the outH × outW maxima, written contiguously. Window (oh, ow) folds
-// top[2ow], top[2ow + 1], bottom[2ow], bottom[2ow + 1] in that order, a later value winning when it is
-// greater or NaN: pool2d's rule, so results match it bit for bit.
+// a plane every inPlane floats) outH rows of outW maxima, each plane's at out + plane · outPlane. Window
+// (oh, ow) folds top[2ow], top[2ow + 1], bottom[2ow], bottom[2ow + 1] in that order, a later value winning
+// when it is greater or NaN: pool2d's rule, so results match it bit for bit.
 using MaxPoolPairsFn = void (*)(const float* x, int64_t planes, int64_t inPlane, int64_t inW, int64_t outH,
-                                int64_t outW, float* out);
+                                int64_t outW, float* out, int64_t outPlane);
 
 // The portable MaxPoolPairsFn.
 void maxPoolPairsPortable(const float* x, int64_t planes, int64_t inPlane, int64_t inW, int64_t outH, int64_t outW,
-                          float* out);
+                          float* out, int64_t outPlane);
 
 // The portable PackRowPanelsFn.
 void packRowPanelsPortable(const float* w, int64_t rows, int64_t depth, int mr, float* dst);

@@ -73,17 +73,18 @@ void packRowPanelsPortable(const float* w, int64_t rows, int64_t depth, int mr, 
 }
 
 void maxPoolPairsPortable(const float* x, int64_t planes, int64_t inPlane, int64_t inW, int64_t outH, int64_t outW,
-                          float* out) {
+                          float* out, int64_t outPlane) {
   // pool2d's fold: the later value wins when it is greater or NaN.
   const auto fold = [](float best, float v) { return (v > best) | (v != v) ? v : best; };
   for (int64_t plane = 0; plane < planes; ++plane) {
     const float* xPlane = x + plane * inPlane;
-    for (int64_t oh = 0; oh < outH; ++oh, out += outW) {
+    float* outRow = out + plane * outPlane;
+    for (int64_t oh = 0; oh < outH; ++oh, outRow += outW) {
       const float* top = xPlane + 2 * oh * inW;
       const float* bottom = top + inW;
       for (int64_t ow = 0; ow < outW; ++ow) {
         const float best = fold(top[2 * ow], top[2 * ow + 1]);
-        out[ow] = fold(fold(best, bottom[2 * ow]), bottom[2 * ow + 1]);
+        outRow[ow] = fold(fold(best, bottom[2 * ow]), bottom[2 * ow + 1]);
       }
     }
   }

@@ -66,11 +66,6 @@ void maxPoolPlane(const float* x, int64_t inW, const std::vector<WindowRange>& r
   }
 }
 
-// True for the common 2 × 2, stride 2, unpadded pooling whose windows all lie inside the input.
-bool isPairPooling(const PoolGeometry& g) {
-  return g.kernelH == 2 && g.kernelW == 2 && g.strideH == 2 && g.strideW == 2 && g.padH == 0 && g.padW == 0 &&
-         2 * g.outH <= g.inH && 2 * g.outW <= g.inW;
-}
 
 // Max pooling of one plane with 2 × 2 windows at stride 2. Same result as maxPoolPlane: folding a window's
 // first element into -Infinity always yields that element and its index, and the other three follow in
@@ -108,6 +103,11 @@ void forEachPlaneRange(ThreadPool& pool, const PoolGeometry& g, const PlaneTask&
 
 }  // namespace
 
+bool isPairPooling(const PoolGeometry& g) {
+  return g.kernelH == 2 && g.kernelW == 2 && g.strideH == 2 && g.strideW == 2 && g.padH == 0 && g.padW == 0 &&
+         2 * g.outH <= g.inH && 2 * g.outW <= g.inW;
+}
+
 void maxPool2d(const MicroKernel& kernel, ThreadPool& pool, const PoolGeometry& g, const float* x, float* out,
                int32_t* argmax) {
   const int64_t inPlane = g.inH * g.inW;
@@ -139,7 +139,7 @@ void maxPool2d(const MicroKernel& kernel, ThreadPool& pool, const PoolGeometry& 
 void maxPoolPlanes(const MicroKernel& kernel, const PoolGeometry& g, const float* x, int64_t planes, float* out) {
   const int64_t inPlane = g.inH * g.inW;
   const int64_t outPlane = g.outH * g.outW;
-  if (isPairPooling(g)) return kernel.maxPoolPairs(x, planes, inPlane, g.inW, g.outH, g.outW, out);
+  if (isPairPooling(g)) return kernel.maxPoolPairs(x, planes, inPlane, g.inW, g.outH, g.outW, out, outPlane);
   const std::vector<WindowRange> rows = windowRanges(g.outH, g.strideH, g.padH, g.kernelH, g.inH);
   const std::vector<WindowRange> columns = windowRanges(g.outW, g.strideW, g.padW, g.kernelW, g.inW);
   for (int64_t plane = 0; plane < planes; ++plane) {

@@ -14,6 +14,10 @@ struct PoolGeometry {
   int64_t batch, channels, inH, inW, kernelH, kernelW, strideH, strideW, padH, padW, outH, outW;
 };
 
+// True for the common 2 × 2, stride 2, unpadded pooling whose windows all lie inside the input, which has
+// kernels of its own.
+bool isPairPooling(const PoolGeometry& g);
+
 // Window maxima into out and their positions within the input plane (h · inW + w) into argmax, unless it is
 // null; a window wholly in the padding yields -Infinity and -1. NaN wins, the last NaN of a window most of all.
 void maxPool2d(const MicroKernel& kernel, ThreadPool& pool, const PoolGeometry& g, const float* x, float* out,
