@@ -344,9 +344,12 @@ void conv2dMaxPool(const MicroKernel& kernel, ThreadPool& pool, const ConvGeomet
   const Layout l = layoutOf(g);
   if (g.batch == 0 || g.outChannels == 0) return;
   const int64_t pooledImage = g.outChannels * pg.outH * pg.outW;
-  const bool byImages = pool.threads() == 1 || ThreadPool::insideTask() || g.batch >= 2 * pool.threads();
-  if (l.kSize == 0 || l.coutG == 0 || !byImages) {
-    // Too few images to share out: the convolution and then the pooling each spread over the threads.
+  const bool threaded = pool.threads() > 1 && !ThreadPool::insideTask();
+  const bool byImages = threaded && g.batch >= 2 * pool.threads();
+  const bool byPanels = threaded && !byImages && g.batch * g.outChannels * l.outPlane * l.kSize >= kParallelMinWork;
+  if (l.kSize == 0 || l.coutG == 0 || byPanels) {
+    // Too few images to share out but enough work: the convolution and then the pooling each spread over
+    // the threads.
     float* convolved = fusedScratch(static_cast<size_t>(g.batch * g.outChannels * l.outPlane));
     conv2dForward(kernel, pool, g, x, w, bias, activation, convolved);
     return maxPool2d(kernel, pool, pg, convolved, out, nullptr);
@@ -373,7 +376,7 @@ void conv2dMaxPool(const MicroKernel& kernel, ThreadPool& pool, const ConvGeomet
       if (!incremental) maxPoolPlanes(kernel, pg, convolved, g.outChannels, pooled);
     }
   };
-  const int64_t parts = pool.threads() > 1 && !ThreadPool::insideTask() ? std::min<int64_t>(g.batch, 4 * pool.threads()) : 1;
+  const int64_t parts = byImages ? std::min<int64_t>(g.batch, 4 * pool.threads()) : 1;
   if (parts == 1) return runImages(0, g.batch);
   pool.parallelFor(parts, [&](int64_t part) { runImages(g.batch * part / parts, g.batch * (part + 1) / parts); });
 }

@@ -11,6 +11,10 @@ namespace {
 // Below this many multiply-adds, waking workers costs more than it saves.
 constexpr int64_t kParallelMinWork = int64_t{1} << 20;
 
+// A few-row product reads all of B once and does little else, so it is split over the threads by the size
+// of B: each core then streams its share from its own cache.
+constexpr int64_t kRowDotsParallelMinB = int64_t{1} << 16;
+
 int64_t roundUp(int64_t x, int64_t multiple) { return (x + multiple - 1) / multiple * multiple; }
 
 // Per-thread packing buffers, reused across calls so steady-state GEMMs do not allocate.
@@ -225,7 +229,7 @@ void multiply(const MicroKernel& kernel, ThreadPool& pool, const Product& pr) {
 }
 
 // A product with at most kRowDotsMaxRows rows and op(B) = Bᵀ, on the kernel's row-dot routine: B is read
-// in place, spread over the threads by ranges of its rows when the product is large enough.
+// in place, spread over the threads by ranges of its rows when it is large enough.
 void multiplyRowDots(const MicroKernel& kernel, ThreadPool& pool, const Product& pr) {
   MatrixRef a = pr.a;
   if (a.trans) {
@@ -242,7 +246,7 @@ void multiplyRowDots(const MicroKernel& kernel, ThreadPool& pool, const Product&
     finishBlock(pr, 0, pr.m, j0, j1);
   };
   const int threads = pool.threads();
-  if (threads == 1 || ThreadPool::insideTask() || pr.m * pr.n * pr.k < kParallelMinWork) return columns(0, pr.n);
+  if (threads == 1 || ThreadPool::insideTask() || pr.n * pr.k < kRowDotsParallelMinB) return columns(0, pr.n);
   pool.parallelFor(threads, [&](int64_t t) { columns(pr.n * t / threads, pr.n * (t + 1) / threads); });
 }
 
