@@ -241,8 +241,8 @@ class ForwardPass {
         plan_(cachedPlan(g, kernel.nr)) {
     packedW_ = weightScratch(static_cast<size_t>(g.groups * groupPanelsSize_));
     for (int64_t grp = 0; grp < g.groups; ++grp) {
-      kernel.packRowPanels(w + grp * l_.coutG * l_.kSize, l_.coutG, l_.kSize, kernel.mr,
-                           packedW_ + grp * groupPanelsSize_);
+      kernel.packRows(w + grp * l_.coutG * l_.kSize, l_.kSize, l_.coutG, l_.kSize, kernel.mr,
+                      packedW_ + grp * groupPanelsSize_);
     }
   }
 

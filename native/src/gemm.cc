@@ -28,79 +28,58 @@ PackScratch& packScratch() {
   return scratch;
 }
 
-// Copies op(A)[i0:i0+mc, p0:p0+kc] into MR-row panels, each stored k-major (kc × MR) and zero-padded, so
-// the micro-kernel reads A with unit stride whatever A's transposition.
+// Copies op(A)[i0:i0+mc, p0:p0+kc] of a transposed A into MR-row panels, each stored k-major (kc × MR) and
+// zero-padded: op(A)[i][p] = a[p · lda + i], so the MR values of one k step are contiguous.
 template <int MR>
-void packABlock(MatrixRef a, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* dst) {
+void packTransposedABlock(MatrixRef a, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* dst) {
   for (int64_t ir = 0; ir < mc; ir += MR) {
     const int rows = static_cast<int>(std::min<int64_t>(MR, mc - ir));
-    if (a.trans) {
-      // op(A)[i][p] = a[p · lda + i]: the MR values of one k step are contiguous.
-      const float* src = a.data + p0 * a.ld + i0 + ir;
-      for (int64_t p = 0; p < kc; ++p, src += a.ld, dst += MR) {
-        if (rows == MR) {
-          std::memcpy(dst, src, sizeof(float) * MR);
-        } else {
-          for (int r = 0; r < MR; ++r) dst[r] = r < rows ? src[r] : 0.0f;
-        }
+    const float* src = a.data + p0 * a.ld + i0 + ir;
+    for (int64_t p = 0; p < kc; ++p, src += a.ld, dst += MR) {
+      if (rows == MR) {
+        std::memcpy(dst, src, sizeof(float) * MR);
+      } else {
+        for (int r = 0; r < MR; ++r) dst[r] = r < rows ? src[r] : 0.0f;
       }
-    } else {
-      const float* src = a.data + (i0 + ir) * a.ld + p0;
-      for (int r = 0; r < MR; ++r) {
-        if (r < rows) {
-          const float* row = src + r * a.ld;
-          for (int64_t p = 0; p < kc; ++p) dst[p * MR + r] = row[p];
-        } else {
-          for (int64_t p = 0; p < kc; ++p) dst[p * MR + r] = 0.0f;
-        }
-      }
-      dst += kc * MR;
     }
   }
 }
 
-// Copies op(B)[p0:p0+kc, j0:j0+nc] into NR-column panels, each stored k-major (kc × NR) and zero-padded.
+// Copies op(B)[p0:p0+kc, j0:j0+nc] of an untransposed B into NR-column panels, each stored k-major
+// (kc × NR) and zero-padded: each row of a panel is a contiguous run of a row of B.
 template <int NR>
 void packBBlock(MatrixRef b, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float* dst) {
   for (int64_t jr = 0; jr < nc; jr += NR) {
     const int cols = static_cast<int>(std::min<int64_t>(NR, nc - jr));
-    if (b.trans) {
-      // op(B)[p][j] = b[j · ldb + p]: each column of the panel is a contiguous run of a stored row.
-      const float* src = b.data + (j0 + jr) * b.ld + p0;
-      for (int j = 0; j < NR; ++j) {
-        if (j < cols) {
-          const float* column = src + j * b.ld;
-          for (int64_t p = 0; p < kc; ++p) dst[p * NR + j] = column[p];
-        } else {
-          for (int64_t p = 0; p < kc; ++p) dst[p * NR + j] = 0.0f;
-        }
-      }
-      dst += kc * NR;
-    } else {
-      const float* src = b.data + p0 * b.ld + j0 + jr;
-      for (int64_t p = 0; p < kc; ++p, src += b.ld, dst += NR) {
-        if (cols == NR) {
-          std::memcpy(dst, src, sizeof(float) * NR);
-        } else {
-          for (int j = 0; j < NR; ++j) dst[j] = j < cols ? src[j] : 0.0f;
-        }
+    const float* src = b.data + p0 * b.ld + j0 + jr;
+    for (int64_t p = 0; p < kc; ++p, src += b.ld, dst += NR) {
+      if (cols == NR) {
+        std::memcpy(dst, src, sizeof(float) * NR);
+      } else {
+        for (int j = 0; j < NR; ++j) dst[j] = j < cols ? src[j] : 0.0f;
       }
     }
   }
 }
 
+// The panels of op(A)[i0:i0+mc, p0:p0+kc], so the micro-kernel reads A with unit stride whatever its
+// transposition. An untransposed A needs a transposition, which the kernel family does.
 void packA(const MicroKernel& kernel, MatrixRef a, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* dst) {
+  if (!a.trans) return kernel.packRows(a.data + i0 * a.ld + p0, a.ld, mc, kc, kernel.mr, dst);
   switch (kernel.mr) {
     case 8:
-      return packABlock<8>(a, i0, mc, p0, kc, dst);
+      return packTransposedABlock<8>(a, i0, mc, p0, kc, dst);
     case 6:
-      return packABlock<6>(a, i0, mc, p0, kc, dst);
+      return packTransposedABlock<6>(a, i0, mc, p0, kc, dst);
     default:
-      return packABlock<4>(a, i0, mc, p0, kc, dst);
+      return packTransposedABlock<4>(a, i0, mc, p0, kc, dst);
   }
 }
 
+// The panels of op(B)[p0:p0+kc, j0:j0+nc]. A transposed B (a Linear layer's weights) needs a
+// transposition, which the kernel family does.
 void packBPanels(const MicroKernel& kernel, MatrixRef b, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float* dst) {
+  if (b.trans) return kernel.packRows(b.data + j0 * b.ld + p0, b.ld, nc, kc, kernel.nr, dst);
   switch (kernel.nr) {
     case 32:
       return packBBlock<32>(b, p0, kc, j0, nc, dst);

@@ -257,8 +257,8 @@ KILN_TARGET_AVX512 void gatherPanelAvx512(const float* planes, int64_t planeStri
   }
 }
 
-// Transposes 8 rows × 16 depths into the panel layout: 16 depths × 8 rows, two depths per output vector.
-KILN_TARGET_AVX512 inline void transpose8x16(const __m512 (&rows)[kMr], float* dst) {
+// Transposes 8 rows × 16 depths: out[q] holds depths 2q and 2q + 1, rows 0–7 of each.
+KILN_TARGET_AVX512 inline void transpose8x16(const __m512 (&rows)[kMr], __m512 (&out)[kMr]) {
   // Pairs of rows interleaved, then quads: u[m] holds, in 128-bit lane L, rows 0–3 at depth 4L + m, and
   // u[4 + m] rows 4–7.
   __m512 t[kMr], u[kMr];
@@ -273,33 +273,48 @@ KILN_TARGET_AVX512 inline void transpose8x16(const __m512 (&rows)[kMr], float* d
     u[4 * h + 2] = _mm512_shuffle_ps(a1, b1, _MM_SHUFFLE(1, 0, 1, 0));
     u[4 * h + 3] = _mm512_shuffle_ps(a1, b1, _MM_SHUFFLE(3, 2, 3, 2));
   }
-  // Depths 4L + m and 4L + m + 1 (m = 0, 2) go to dst + (4L + m) · 8 as [rows 0–3, rows 4–7] twice.
+  // Depths 4L + m and 4L + m + 1 (m = 0, 2) as [rows 0–3, rows 4–7] twice: out[2L + m / 2].
   for (int m = 0; m < 4; m += 2) {
     const __m512 lowPair0 = shuffleLanes<_MM_SHUFFLE(1, 0, 1, 0)>(u[m], u[4 + m]);
     const __m512 lowPair1 = shuffleLanes<_MM_SHUFFLE(1, 0, 1, 0)>(u[m + 1], u[5 + m]);
     const __m512 highPair0 = shuffleLanes<_MM_SHUFFLE(3, 2, 3, 2)>(u[m], u[4 + m]);
     const __m512 highPair1 = shuffleLanes<_MM_SHUFFLE(3, 2, 3, 2)>(u[m + 1], u[5 + m]);
-    _mm512_storeu_ps(dst + (0 + m) * kMr, shuffleLanes<_MM_SHUFFLE(2, 0, 2, 0)>(lowPair0, lowPair1));
-    _mm512_storeu_ps(dst + (4 + m) * kMr, shuffleLanes<_MM_SHUFFLE(3, 1, 3, 1)>(lowPair0, lowPair1));
-    _mm512_storeu_ps(dst + (8 + m) * kMr, shuffleLanes<_MM_SHUFFLE(2, 0, 2, 0)>(highPair0, highPair1));
-    _mm512_storeu_ps(dst + (12 + m) * kMr, shuffleLanes<_MM_SHUFFLE(3, 1, 3, 1)>(highPair0, highPair1));
+    out[0 + m / 2] = shuffleLanes<_MM_SHUFFLE(2, 0, 2, 0)>(lowPair0, lowPair1);
+    out[2 + m / 2] = shuffleLanes<_MM_SHUFFLE(3, 1, 3, 1)>(lowPair0, lowPair1);
+    out[4 + m / 2] = shuffleLanes<_MM_SHUFFLE(2, 0, 2, 0)>(highPair0, highPair1);
+    out[6 + m / 2] = shuffleLanes<_MM_SHUFFLE(3, 1, 3, 1)>(highPair0, highPair1);
   }
 }
 
-KILN_TARGET_AVX512 void packRowPanelsAvx512(const float* w, int64_t rows, int64_t depth, int mr, float* dst) {
-  if (mr != kMr) return packRowPanelsPortable(w, rows, depth, mr, dst);
-  for (int64_t i0 = 0; i0 < rows; i0 += kMr, dst += depth * kMr) {
-    const int64_t panelRows = std::min<int64_t>(kMr, rows - i0);
-    int64_t p = 0;
-    for (; p + 16 <= depth; p += 16) {
-      __m512 block[kMr];
-      for (int r = 0; r < kMr; ++r) {
-        block[r] = r < panelRows ? _mm512_loadu_ps(w + (i0 + r) * depth + p) : _mm512_setzero_ps();
+// Panels of any width that is a multiple of 8 (the A panels, mr = 8, and the B panels, nr = 32), 8 rows at
+// a time through transpose8x16: each depth's 8 values land at their column of the panel row.
+KILN_TARGET_AVX512 void packRowsAvx512(const float* src, int64_t ld, int64_t rows, int64_t depth, int width,
+                                       float* dst) {
+  if (width % kMr != 0) return packRowsPortable(src, ld, rows, depth, width, dst);
+  for (int64_t i0 = 0; i0 < rows; i0 += width, dst += depth * width) {
+    for (int g = 0; g < width; g += kMr) {
+      const int64_t groupRows = std::max<int64_t>(0, std::min<int64_t>(kMr, rows - i0 - g));
+      const float* group = src + (i0 + g) * ld;
+      float* column = dst + g;
+      int64_t p = 0;
+      for (; p + 16 <= depth; p += 16) {
+        __m512 block[kMr], out[kMr];
+        for (int r = 0; r < kMr; ++r) block[r] = r < groupRows ? _mm512_loadu_ps(group + r * ld + p) : _mm512_setzero_ps();
+        transpose8x16(block, out);
+        for (int q = 0; q < kMr; ++q) {
+          float* at = column + (p + 2 * q) * width;
+          if (width == kMr) {
+            _mm512_storeu_ps(at, out[q]);
+          } else {
+            // Lanes 0–7 to this depth's row, lanes 8–15 to the next one's.
+            _mm512_mask_storeu_ps(at, 0x00FF, out[q]);
+            _mm512_mask_storeu_ps(at + width - 8, 0xFF00, out[q]);
+          }
+        }
       }
-      transpose8x16(block, dst + p * kMr);
-    }
-    for (; p < depth; ++p) {
-      for (int r = 0; r < kMr; ++r) dst[p * kMr + r] = r < panelRows ? w[(i0 + r) * depth + p] : 0.0f;
+      for (; p < depth; ++p) {
+        for (int r = 0; r < kMr; ++r) column[p * width + r] = r < groupRows ? group[r * ld + p] : 0.0f;
+      }
     }
   }
 }
@@ -347,7 +362,7 @@ KILN_TARGET_AVX512 void maxPoolPairsAvx512(const float* x, int64_t planes, int64
 
 const MicroKernel& avx512MicroKernel() {
   static const MicroKernel kernel{Isa::kAvx512, kMr, kNr, 128, 256, 1024, runAvx512, rowDotsAvx512, gatherPanelAvx512,
-                                  packRowPanelsAvx512, maxPoolPairsAvx512};
+                                  packRowsAvx512, maxPoolPairsAvx512};
   return kernel;
 }
 

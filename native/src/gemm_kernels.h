@@ -48,10 +48,12 @@ struct PanelRun {
 using GatherPanelFn = void (*)(const float* planes, int64_t planeStride, int64_t srcStride, int64_t channels,
                                int taps, const PanelRun* runs, const int32_t* runStart, int nr, float* panel);
 
-// Copies rows [0, rows) of a row-major matrix w (rows × depth) into mr-row A panels stored k-major over the
-// whole depth (depth × mr each, rows past `rows` zero): the panel of rows [i · mr, …) at depth p starts at
-// dst + (i · depth + p) · mr. A convolution packs its weights this way once per call.
-using PackRowPanelsFn = void (*)(const float* w, int64_t rows, int64_t depth, int mr, float* dst);
+// Copies rows [0, rows) × columns [0, depth) of a row-major matrix (leading dimension ld) into panels of
+// `width` rows stored k-major (depth × width each, rows past `rows` zero): the panel of rows [i · width, …)
+// at depth p starts at dst + (i · depth + p) · width. This transposition is how packed panels are made from
+// an untransposed A (width mr), from a transposed B — a Linear layer's weights — (width nr) and from a
+// convolution's weights.
+using PackRowsFn = void (*)(const float* src, int64_t ld, int64_t rows, int64_t depth, int width, float* dst);
 
 // Max pooling of 2 × 2 windows at stride 2, without positions: for each of `planes` planes (inW floats a row,
 // a plane every inPlane floats) outH rows of outW maxima, each plane's at out + plane · outPlane. Window
@@ -64,8 +66,8 @@ using MaxPoolPairsFn = void (*)(const float* x, int64_t planes, int64_t inPlane,
 void maxPoolPairsPortable(const float* x, int64_t planes, int64_t inPlane, int64_t inW, int64_t outH, int64_t outW,
                           float* out, int64_t outPlane);
 
-// The portable PackRowPanelsFn.
-void packRowPanelsPortable(const float* w, int64_t rows, int64_t depth, int mr, float* dst);
+// The portable PackRowsFn.
+void packRowsPortable(const float* src, int64_t ld, int64_t rows, int64_t depth, int width, float* dst);
 
 // The portable GatherPanelFn.
 void gatherPanelPortable(const float* planes, int64_t planeStride, int64_t srcStride, int64_t channels, int taps,
@@ -83,7 +85,7 @@ struct MicroKernel {
   MicroKernelFn run;
   RowDotsFn rowDots;
   GatherPanelFn gatherPanel;
-  PackRowPanelsFn packRowPanels;
+  PackRowsFn packRows;
   MaxPoolPairsFn maxPoolPairs;
 };
 

@@ -61,13 +61,13 @@ void rowDotsScalar(int m, int64_t n, int64_t k, const float* a, int64_t lda, con
 
 }  // namespace
 
-void packRowPanelsPortable(const float* w, int64_t rows, int64_t depth, int mr, float* dst) {
-  for (int64_t i0 = 0; i0 < rows; i0 += mr, dst += depth * mr) {
-    const int64_t panelRows = std::min<int64_t>(mr, rows - i0);
-    // Row by row: the reads run along w, the writes stay inside one panel in cache.
-    for (int64_t r = 0; r < mr; ++r) {
-      const float* src = w + (i0 + r) * depth;
-      for (int64_t p = 0; p < depth; ++p) dst[p * mr + r] = r < panelRows ? src[p] : 0.0f;
+void packRowsPortable(const float* src, int64_t ld, int64_t rows, int64_t depth, int width, float* dst) {
+  for (int64_t i0 = 0; i0 < rows; i0 += width, dst += depth * width) {
+    const int64_t panelRows = std::min<int64_t>(width, rows - i0);
+    // Row by row: the reads run along a row, the writes stay inside one panel in cache.
+    for (int64_t r = 0; r < width; ++r) {
+      const float* row = src + (i0 + r) * ld;
+      for (int64_t p = 0; p < depth; ++p) dst[p * width + r] = r < panelRows ? row[p] : 0.0f;
     }
   }
 }
@@ -109,7 +109,7 @@ void gatherPanelPortable(const float* planes, int64_t planeStride, int64_t srcSt
 
 const MicroKernel& scalarMicroKernel() {
   static const MicroKernel kernel{Isa::kScalar, kMr, kNr, 128, 256, 2048, runScalar, rowDotsScalar, gatherPanelPortable,
-                                  packRowPanelsPortable, maxPoolPairsPortable};
+                                  packRowsPortable, maxPoolPairsPortable};
   return kernel;
 }
 
