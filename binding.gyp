@@ -9,6 +9,7 @@
         "native/src/copy.cc",
         "native/src/cpu.cc",
         "native/src/elementwise.cc",
+        "native/src/epilogue.cc",
         "native/src/gemm.cc",
         "native/src/gemm_avx2.cc",
         "native/src/gemm_avx512.cc",

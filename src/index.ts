@@ -27,6 +27,7 @@ export {
   type Axes, type ReduceOptions, type VarianceOptions,
 } from './ops/reduce.js';
 export { matmul } from './ops/matmul.js';
+export { linear } from './ops/linear.js';
 export { conv2d, type Conv2dOptions, type Size2d } from './ops/conv.js';
 export { maxPool2d, avgPool2d, globalAvgPool2d, type Pool2dOptions, type AvgPool2dOptions } from './ops/pool.js';
 export { reshape, flatten, squeeze, unsqueeze, permute, transpose, expand, contiguous, toType } from './ops/shape.js';
@@ -53,5 +54,5 @@ export {
 export * from './infer/index.js';
 export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors, type SafetensorsContent } from './io/safetensors.js';
 
-export type { Backend } from './backend/backend.js';
+export type { Backend, FusedActivation } from './backend/backend.js';
 export { getBackend, setBackend, availableBackends, backendChoice } from './backend/registry.js';

@@ -15,6 +15,7 @@
 #include "copy.h"
 #include "cpu.h"
 #include "elementwise.h"
+#include "epilogue.h"
 #include "gemm.h"
 #include "int8_addon.h"
 #include "malloc_tuning.h"
@@ -120,9 +121,32 @@ struct GemmCall {
   float* c;
   int64_t ldc;
   float alpha, beta;
+  GemmEpilogue epilogue;
 };
 
-// (m, n, k, a, aOffset, lda, transA, b, bOffset, ldb, transB, c, cOffset, ldc, alpha, beta)
+Activation readActivation(const CallArgs& args, size_t index) {
+  const std::string name = args.string(index, "activation");
+  Activation activation;
+  if (!parseActivation(name.c_str(), &activation)) {
+    throw JsError(JsError::Kind::kRangeError, "kiln native: unknown activation '" + name + "'");
+  }
+  return activation;
+}
+
+// A GEMM's epilogue from (bias | null, activation) at `index`; the bias needs n values.
+GemmEpilogue readGemmEpilogue(const CallArgs& args, size_t index, int64_t n) {
+  GemmEpilogue epilogue;
+  if (!args.isNull(index)) {
+    const ArrayView<float> bias = args.float32Array(index, "bias");
+    requireLength("gemm", "bias", bias.length, n);
+    epilogue.colBias = bias.data;
+  }
+  epilogue.activation = readActivation(args, index + 1);
+  return epilogue;
+}
+
+// (m, n, k, a, aOffset, lda, transA, b, bOffset, ldb, transB, c, cOffset, ldc, alpha, beta, bias | null,
+// activation)
 GemmCall readGemmCall(const CallArgs& args) {
   GemmCall call;
   call.m = args.size(0, "m");
@@ -137,16 +161,18 @@ GemmCall readGemmCall(const CallArgs& args) {
   call.c = c.data + cOffset;
   call.alpha = static_cast<float>(args.number(14, "alpha"));
   call.beta = static_cast<float>(args.number(15, "beta"));
+  call.epilogue = readGemmEpilogue(args, 16, call.n);
   return call;
 }
 
 void runGemm(const MicroKernel& kernel, const GemmCall& call) {
-  gemm(kernel, runtime().pool, call.m, call.n, call.k, call.alpha, call.a, call.b, call.beta, call.c, call.ldc);
+  gemm(kernel, runtime().pool, call.m, call.n, call.k, call.alpha, call.a, call.b, call.beta, call.c, call.ldc,
+       call.epilogue);
 }
 
 napi_value gemmSync(napi_env env, napi_callback_info cbinfo) {
   return guard(env, [&] {
-    CallArgs args(env, cbinfo, 16);
+    CallArgs args(env, cbinfo, 18);
     runGemm(activeKernel(), readGemmCall(args));
     return undefinedValue(env);
   });
@@ -156,7 +182,8 @@ napi_value gemmSync(napi_env env, napi_callback_info cbinfo) {
 struct AsyncGemm {
   GemmCall call;
   const MicroKernel* kernel;
-  napi_ref arrays[3];
+  // A, B, C and the bias (null when there is none).
+  napi_ref arrays[4];
   napi_deferred deferred;
   napi_async_work work;
   std::string error;
@@ -173,7 +200,9 @@ void executeAsyncGemm(napi_env, void* data) {
 
 void completeAsyncGemm(napi_env env, napi_status status, void* data) {
   auto* job = static_cast<AsyncGemm*>(data);
-  for (napi_ref ref : job->arrays) napi_delete_reference(env, ref);
+  for (napi_ref ref : job->arrays) {
+    if (ref != nullptr) napi_delete_reference(env, ref);
+  }
   if (status == napi_ok && job->error.empty()) {
     napi_value undefined;
     napi_get_undefined(env, &undefined);
@@ -193,12 +222,15 @@ void completeAsyncGemm(napi_env env, napi_status status, void* data) {
 // The arrays must not be written or detached until the promise settles.
 napi_value gemmAsync(napi_env env, napi_callback_info cbinfo) {
   return guard(env, [&] {
-    CallArgs args(env, cbinfo, 16);
+    CallArgs args(env, cbinfo, 18);
     auto* job = new AsyncGemm{readGemmCall(args), &activeKernel(), {}, nullptr, nullptr, {}};
     napi_value promise, name;
     check(env, napi_create_promise(env, &job->deferred, &promise));
-    const size_t arrayArgs[3] = {3, 7, 11};
-    for (int i = 0; i < 3; ++i) check(env, napi_create_reference(env, args.value(arrayArgs[i]), 1, &job->arrays[i]));
+    const size_t arrayArgs[4] = {3, 7, 11, 16};
+    for (int i = 0; i < 4; ++i) {
+      if (i == 3 && args.isNull(arrayArgs[i])) continue;
+      check(env, napi_create_reference(env, args.value(arrayArgs[i]), 1, &job->arrays[i]));
+    }
     check(env, napi_create_string_utf8(env, "kiln:gemmAsync", NAPI_AUTO_LENGTH, &name));
     check(env, napi_create_async_work(env, nullptr, name, executeAsyncGemm, completeAsyncGemm, job, &job->work));
     check(env, napi_queue_async_work(env, job->work));
@@ -227,10 +259,10 @@ napi_value packBCall(napi_env env, napi_callback_info cbinfo) {
   });
 }
 
-// (m, a, aOffset, lda, transA, packed, isa, k, n, c, cOffset, ldc, alpha, beta)
+// (m, a, aOffset, lda, transA, packed, isa, k, n, c, cOffset, ldc, alpha, beta, bias | null, activation)
 napi_value gemmPackedCall(napi_env env, napi_callback_info cbinfo) {
   return guard(env, [&] {
-    CallArgs args(env, cbinfo, 14);
+    CallArgs args(env, cbinfo, 16);
     const int64_t m = args.size(0, "m");
     const int64_t k = args.size(7, "k");
     const int64_t n = args.size(8, "n");
@@ -246,10 +278,33 @@ napi_value gemmPackedCall(napi_env env, napi_callback_info cbinfo) {
     const int64_t ldc = args.size(11, "ldc");
     requireMatrix("gemmPacked", "C", c.length, cOffset, ldc, m, n);
     gemmPacked(kernel, runtime().pool, m, static_cast<float>(args.number(12, "alpha")), a,
-               PackedRef{packed.data, k, n}, static_cast<float>(args.number(13, "beta")), c.data + cOffset, ldc);
+               PackedRef{packed.data, k, n}, static_cast<float>(args.number(13, "beta")), c.data + cOffset, ldc,
+               readGemmEpilogue(args, 14, n));
     return undefinedValue(env);
   });
 }
+
+// ---- geometries of pooling (also read by the fused convolution)
+
+// The 12 geometry fields, in PoolGeometry order, from an Int32Array.
+PoolGeometry readPoolGeometry(const CallArgs& args, size_t index) {
+  const ArrayView<int32_t> fields = args.int32Array(index, "geometry");
+  constexpr size_t kFields = sizeof(PoolGeometry) / sizeof(int64_t);
+  if (fields.length != kFields) throw JsError(JsError::Kind::kRangeError, "pool2d: geometry must have 12 fields");
+  int64_t v[kFields];
+  for (size_t i = 0; i < kFields; ++i) {
+    if (fields.data[i] < 0) throw JsError(JsError::Kind::kRangeError, "pool2d: geometry fields must be non-negative");
+    v[i] = fields.data[i];
+  }
+  const PoolGeometry g{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11]};
+  if (g.kernelH < 1 || g.kernelW < 1 || g.strideH < 1 || g.strideW < 1) {
+    throw JsError(JsError::Kind::kRangeError, "pool2d: kernel and stride must be at least 1");
+  }
+  return g;
+}
+
+int64_t poolInputSize(const PoolGeometry& g) { return g.batch * g.channels * g.inH * g.inW; }
+int64_t poolOutputSize(const PoolGeometry& g) { return g.batch * g.channels * g.outH * g.outW; }
 
 // ---- convolution
 
@@ -282,10 +337,10 @@ ConvSizes convSizes(const ConvGeometry& g) {
                    g.batch * g.outChannels * g.outH * g.outW};
 }
 
-// (geometry, x, w, bias | null, out)
+// (geometry, x, w, bias | null, out, activation)
 napi_value conv2dCall(napi_env env, napi_callback_info cbinfo) {
   return guard(env, [&] {
-    CallArgs args(env, cbinfo, 5);
+    CallArgs args(env, cbinfo, 6);
     const ConvGeometry g = readConvGeometry(args, 0);
     const ConvSizes sizes = convSizes(g);
     const ArrayView<float> x = args.float32Array(1, "x");
@@ -300,7 +355,34 @@ napi_value conv2dCall(napi_env env, napi_callback_info cbinfo) {
       requireLength("conv2d", "bias", b.length, g.outChannels);
       bias = b.data;
     }
-    conv2dForward(activeKernel(), runtime().pool, g, x.data, w.data, bias, out.data);
+    conv2dForward(activeKernel(), runtime().pool, g, x.data, w.data, bias, readActivation(args, 5), out.data);
+    return undefinedValue(env);
+  });
+}
+
+// (geometry, poolGeometry, x, w, bias | null, out, activation)
+napi_value conv2dMaxPoolCall(napi_env env, napi_callback_info cbinfo) {
+  return guard(env, [&] {
+    CallArgs args(env, cbinfo, 7);
+    const ConvGeometry g = readConvGeometry(args, 0);
+    const PoolGeometry pg = readPoolGeometry(args, 1);
+    if (pg.batch != g.batch || pg.channels != g.outChannels || pg.inH != g.outH || pg.inW != g.outW) {
+      throw JsError(JsError::Kind::kRangeError, "conv2dMaxPool: the pooling does not take the convolution's output");
+    }
+    const ConvSizes sizes = convSizes(g);
+    const ArrayView<float> x = args.float32Array(2, "x");
+    const ArrayView<float> w = args.float32Array(3, "w");
+    const ArrayView<float> out = args.float32Array(5, "out");
+    requireLength("conv2dMaxPool", "x", x.length, sizes.x);
+    requireLength("conv2dMaxPool", "w", w.length, sizes.w);
+    requireLength("conv2dMaxPool", "out", out.length, poolOutputSize(pg));
+    const float* bias = nullptr;
+    if (!args.isNull(4)) {
+      const ArrayView<float> b = args.float32Array(4, "bias");
+      requireLength("conv2dMaxPool", "bias", b.length, g.outChannels);
+      bias = b.data;
+    }
+    conv2dMaxPool(activeKernel(), runtime().pool, g, pg, x.data, w.data, bias, readActivation(args, 6), out.data);
     return undefinedValue(env);
   });
 }
@@ -341,38 +423,22 @@ napi_value conv2dBackwardWeightCall(napi_env env, napi_callback_info cbinfo) {
 
 // ---- pooling
 
-// The 12 geometry fields, in PoolGeometry order, from an Int32Array.
-PoolGeometry readPoolGeometry(const CallArgs& args, size_t index) {
-  const ArrayView<int32_t> fields = args.int32Array(index, "geometry");
-  constexpr size_t kFields = sizeof(PoolGeometry) / sizeof(int64_t);
-  if (fields.length != kFields) throw JsError(JsError::Kind::kRangeError, "pool2d: geometry must have 12 fields");
-  int64_t v[kFields];
-  for (size_t i = 0; i < kFields; ++i) {
-    if (fields.data[i] < 0) throw JsError(JsError::Kind::kRangeError, "pool2d: geometry fields must be non-negative");
-    v[i] = fields.data[i];
-  }
-  const PoolGeometry g{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11]};
-  if (g.kernelH < 1 || g.kernelW < 1 || g.strideH < 1 || g.strideW < 1) {
-    throw JsError(JsError::Kind::kRangeError, "pool2d: kernel and stride must be at least 1");
-  }
-  return g;
-}
-
-int64_t poolInputSize(const PoolGeometry& g) { return g.batch * g.channels * g.inH * g.inW; }
-int64_t poolOutputSize(const PoolGeometry& g) { return g.batch * g.channels * g.outH * g.outW; }
-
-// (geometry, x, out, argmax)
+// (geometry, x, out, argmax | null)
 napi_value maxPool2dCall(napi_env env, napi_callback_info cbinfo) {
   return guard(env, [&] {
     CallArgs args(env, cbinfo, 4);
     const PoolGeometry g = readPoolGeometry(args, 0);
     const ArrayView<float> x = args.float32Array(1, "x");
     const ArrayView<float> out = args.float32Array(2, "out");
-    const ArrayView<int32_t> argmax = args.int32Array(3, "argmax");
     requireLength("maxPool2d", "x", x.length, poolInputSize(g));
     requireLength("maxPool2d", "out", out.length, poolOutputSize(g));
-    requireLength("maxPool2d", "argmax", argmax.length, poolOutputSize(g));
-    maxPool2d(runtime().pool, g, x.data, out.data, argmax.data);
+    int32_t* argmax = nullptr;
+    if (!args.isNull(3)) {
+      const ArrayView<int32_t> positions = args.int32Array(3, "argmax");
+      requireLength("maxPool2d", "argmax", positions.length, poolOutputSize(g));
+      argmax = positions.data;
+    }
+    maxPool2d(activeKernel(), runtime().pool, g, x.data, out.data, argmax);
     return undefinedValue(env);
   });
 }
@@ -645,6 +711,7 @@ NAPI_MODULE_INIT() {
       {"packB", nullptr, packBCall, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"gemmPacked", nullptr, gemmPackedCall, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"conv2d", nullptr, conv2dCall, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"conv2dMaxPool", nullptr, conv2dMaxPoolCall, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"conv2dBackwardInput", nullptr, conv2dBackwardInputCall, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"conv2dBackwardWeight", nullptr, conv2dBackwardWeightCall, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"maxPool2d", nullptr, maxPool2dCall, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -1,10 +1,13 @@
 #include "conv2d.h"
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 #include "aligned_buffer.h"
+#include "epilogue.h"
 #include "gemm.h"
+#include "pool2d.h"
 
 namespace kiln {
 namespace {
@@ -114,6 +117,189 @@ void col2im(const ConvGeometry& g, const TapRanges& taps, int64_t cinG, const fl
   }
 }
 
+// Below this many multiply-adds a convolution runs on the calling thread: waking workers costs more.
+constexpr int64_t kParallelMinWork = int64_t{1} << 20;
+
+// The packed weights of the calling thread, reused across calls; workers only read them.
+float* weightScratch(size_t size) {
+  static thread_local AlignedBuffer buffer;
+  return buffer.reserve(size);
+}
+
+// The depth of one pass of the micro-kernel over a column panel: the kernel's cache block, stretched by up
+// to half to avoid a short last block (a 3 × 3 kernel over 32 channels has depth 288), and otherwise split
+// into equal blocks.
+int64_t depthBlock(const MicroKernel& kernel, int64_t depth) {
+  if (depth <= kernel.kc + kernel.kc / 2) return depth;
+  const int64_t blocks = (depth + kernel.kc - 1) / kernel.kc;
+  return (depth + blocks - 1) / blocks;
+}
+
+// Where the input lands in each column panel, for every kernel tap: the runs of gatherPanel. They depend
+// on the geometry only, so one plan serves every image, group and channel of a call.
+struct PanelPlan {
+  std::vector<PanelRun> runs;
+  // Runs of panel q, tap t are [runStart[q · taps + t], runStart[q · taps + t + 1]).
+  std::vector<int32_t> runStart;
+};
+
+PanelPlan planPanels(const ConvGeometry& g, int nr) {
+  const TapRanges taps = tapRanges(g);
+  PanelPlan plan;
+  const int64_t outPlane = g.outH * g.outW;
+  for (int64_t j0 = 0; j0 < outPlane; j0 += nr) {
+    const int64_t j1 = std::min<int64_t>(j0 + nr, outPlane);
+    for (int64_t kh = 0; kh < g.kernelH; ++kh) {
+      for (int64_t kw = 0; kw < g.kernelW; ++kw) {
+        plan.runStart.push_back(static_cast<int32_t>(plan.runs.size()));
+        // The panel's columns cut at output row ends; within a row, the valid columns read the input.
+        for (int64_t j = j0; j < j1;) {
+          const int64_t oh = j / g.outW;
+          const int64_t ow = j % g.outW;
+          const int64_t end = ow + std::min(g.outW - ow, j1 - j);
+          if (oh >= taps.rowStart[kh] && oh < taps.rowEnd[kh]) {
+            const int64_t va = std::min(end, std::max(ow, taps.colStart[kw]));
+            const int64_t vb = std::max(va, std::min(end, taps.colEnd[kw]));
+            if (va < vb) {
+              const int64_t src = (oh * g.strideH - g.padTop + kh * g.dilationH) * g.inW +
+                                  (va * g.strideW - g.padLeft + kw * g.dilationW);
+              plan.runs.push_back(PanelRun{static_cast<int32_t>(src), static_cast<int32_t>(j - j0 + (va - ow)),
+                                           static_cast<int32_t>(vb - va)});
+            }
+          }
+          j += end - ow;
+        }
+      }
+    }
+  }
+  plan.runStart.push_back(static_cast<int32_t>(plan.runs.size()));
+  return plan;
+}
+
+// The panel plan for a geometry (its batch aside), from the plans this thread made last: making one costs as
+// much as convolving a small image. A reference stays valid until this thread asks for kPlans other plans.
+const PanelPlan& cachedPlan(const ConvGeometry& g, int nr) {
+  constexpr int kPlans = 8;
+  struct Entry {
+    ConvGeometry g;
+    int nr = 0;
+    PanelPlan plan;
+  };
+  static thread_local Entry cache[kPlans];
+  static thread_local int next = 0;
+  ConvGeometry key = g;
+  key.batch = 0;
+  for (Entry& entry : cache) {
+    if (entry.nr == nr && std::memcmp(&entry.g, &key, sizeof key) == 0) return entry.plan;
+  }
+  Entry& entry = cache[next];
+  next = (next + 1) % kPlans;
+  entry = Entry{key, nr, planPanels(g, nr)};
+  return entry.plan;
+}
+
+// The output of one image, for a convolution whose pooling is fused in, and the outputs of a whole batch
+// when there are too few images to share out; reused across calls.
+float* imageScratch(size_t size) {
+  static thread_local AlignedBuffer buffer;
+  return buffer.reserve(size);
+}
+
+float* fusedScratch(size_t size) {
+  static thread_local AlignedBuffer buffer;
+  return buffer.reserve(size);
+}
+
+// The output of a convolution without input channels: the bias alone, activated.
+void biasOnly(const ConvGeometry& g, const float* bias, Activation activation, float* out) {
+  const int64_t outPlane = g.outH * g.outW;
+  for (int64_t n = 0; n < g.batch; ++n) {
+    float* image = out + n * g.outChannels * outPlane;
+    std::fill(image, image + g.outChannels * outPlane, 0.0f);
+    applyEpilogue(image, outPlane, g.outChannels, outPlane, bias, nullptr, activation);
+  }
+}
+
+// The forward pass of one call, prepared once: the weights packed (on the calling thread, into its
+// scratch) and the panel plan made. Then every work item — one nr-wide column panel of one group of an
+// image — can be computed by any thread: its columns are unfolded straight into the micro-kernel's layout,
+// multiplied by every weight panel, and finished (bias, activation) as the tiles are stored.
+class ForwardPass {
+ public:
+  ForwardPass(const MicroKernel& kernel, const ConvGeometry& g, const float* w, const float* bias,
+              Activation activation)
+      : kernel_(kernel),
+        g_(g),
+        l_(layoutOf(g)),
+        bias_(bias),
+        relu_(activation == Activation::kRelu),
+        rowPanels_((l_.coutG + kernel.mr - 1) / kernel.mr),
+        columnPanels_((l_.outPlane + kernel.nr - 1) / kernel.nr),
+        groupPanelsSize_(rowPanels_ * l_.kSize * kernel.mr),
+        depthBlock_(depthBlock(kernel, l_.kSize)),
+        taps_(g.kernelH * g.kernelW),
+        plan_(cachedPlan(g, kernel.nr)) {
+    packedW_ = weightScratch(static_cast<size_t>(g.groups * groupPanelsSize_));
+    for (int64_t grp = 0; grp < g.groups; ++grp) {
+      kernel.packRows(w + grp * l_.coutG * l_.kSize, l_.kSize, l_.coutG, l_.kSize, kernel.mr,
+                      packedW_ + grp * groupPanelsSize_);
+    }
+  }
+
+  int64_t itemsPerImage() const { return g_.groups * columnPanels_; }
+
+  // Output rows of an image complete once items [0, item] have run, when there is one group.
+  int64_t rowsDoneAfter(int64_t item) const {
+    return std::min(g_.outH, std::min(l_.outPlane, (item + 1) * kernel_.nr) / g_.outW);
+  }
+
+  // Starts loading an image the caller will convolve next into the caches, while it works on the current
+  // one: a batch's inputs have left the caches by the time they are read, and the first panel of an image
+  // would otherwise wait on every line of it.
+  void prefetch(const float* xImage) const {
+    const int64_t floats = g_.inChannels * l_.inPlane;
+    for (int64_t i = 0; i < floats; i += 16) __builtin_prefetch(xImage + i, 0, 2);
+  }
+
+  // Floats of the column panel a thread passes to run.
+  size_t panelSize() const { return static_cast<size_t>(l_.kSize * kernel_.nr); }
+
+  // Computes item `item` (< itemsPerImage) of the image xImage ([Cin, inH, inW]) into outImage
+  // ([Cout, outH, outW]), using `panel` (panelSize floats) for its columns.
+  void run(const float* xImage, float* outImage, int64_t item, float* panel) const {
+    const int64_t q = item % columnPanels_;
+    const int64_t grp = item / columnPanels_;
+    const int64_t j0 = q * kernel_.nr;
+    const int cols = static_cast<int>(std::min<int64_t>(kernel_.nr, l_.outPlane - j0));
+    kernel_.gatherPanel(xImage + grp * l_.cinG * l_.inPlane, l_.inPlane, g_.strideW, l_.cinG, static_cast<int>(taps_),
+                        plan_.runs.data(), plan_.runStart.data() + q * taps_, kernel_.nr, panel);
+    const float* weights = packedW_ + grp * groupPanelsSize_;
+    float* outGroup = outImage + grp * l_.coutG * l_.outPlane;
+    for (int64_t p0 = 0; p0 < l_.kSize; p0 += depthBlock_) {
+      const int64_t depth = std::min(depthBlock_, l_.kSize - p0);
+      const bool last = p0 + depth == l_.kSize;
+      for (int64_t ir = 0; ir < rowPanels_; ++ir) {
+        const int rows = static_cast<int>(std::min<int64_t>(kernel_.mr, l_.coutG - ir * kernel_.mr));
+        // The last pass over the depth adds the bias and applies the activation as it stores the tile.
+        const TileEpilogue epilogue{bias_ == nullptr ? nullptr : bias_ + grp * l_.coutG + ir * kernel_.mr, relu_};
+        kernel_.run(depth, weights + (ir * l_.kSize + p0) * kernel_.mr, panel + p0 * kernel_.nr,
+                    outGroup + ir * kernel_.mr * l_.outPlane + j0, l_.outPlane, rows, cols, 1.0f,
+                    p0 == 0 ? 0.0f : 1.0f, last && (bias_ != nullptr || relu_) ? &epilogue : nullptr);
+      }
+    }
+  }
+
+ private:
+  const MicroKernel& kernel_;
+  const ConvGeometry g_;
+  const Layout l_;
+  const float* bias_;
+  const bool relu_;
+  const int64_t rowPanels_, columnPanels_, groupPanelsSize_, depthBlock_, taps_;
+  const PanelPlan& plan_;
+  float* packedW_;
+};
+
 // Runs task(image, group) for every pair, spread over images and groups or one after another.
 template <typename Task>
 void forEachImageAndGroup(ThreadPool& pool, const ConvGeometry& g, const Task& task) {
@@ -128,27 +314,71 @@ void forEachImageAndGroup(ThreadPool& pool, const ConvGeometry& g, const Task& t
 }  // namespace
 
 void conv2dForward(const MicroKernel& kernel, ThreadPool& pool, const ConvGeometry& g, const float* x, const float* w,
-                   const float* bias, float* out) {
+                   const float* bias, Activation activation, float* out) {
   const Layout l = layoutOf(g);
-  const TapRanges taps = tapRanges(g);
-  forEachImageAndGroup(pool, g, [&](int64_t n, int64_t grp) {
-    const float* xImage = x + (n * g.inChannels + grp * l.cinG) * l.inPlane;
-    float* outImage = out + (n * g.outChannels + grp * l.coutG) * l.outPlane;
-    const float* columns = xImage;
-    if (!l.direct) {
-      float* col = columnScratch(static_cast<size_t>(l.kSize * l.outPlane));
-      im2col(g, taps, l.cinG, xImage, col);
-      columns = col;
+  if (g.batch == 0 || l.coutG == 0 || l.outPlane == 0) return;
+  if (l.kSize == 0) return biasOnly(g, bias, activation, out);
+  const ForwardPass pass(kernel, g, w, bias, activation);
+  const int64_t items = g.batch * pass.itemsPerImage();
+  const auto runItems = [&](int64_t first, int64_t last) {
+    float* panel = columnScratch(pass.panelSize());
+    for (int64_t item = first; item < last; ++item) {
+      const int64_t n = item / pass.itemsPerImage();
+      const int64_t itemOfImage = item % pass.itemsPerImage();
+      if (itemOfImage == 0 && item + pass.itemsPerImage() < last) pass.prefetch(x + (n + 1) * g.inChannels * l.inPlane);
+      pass.run(x + n * g.inChannels * l.inPlane, out + n * g.outChannels * l.outPlane, itemOfImage, panel);
     }
-    // The bias is written first and the GEMM accumulates onto it, so it costs no extra pass afterwards.
-    if (bias != nullptr) {
-      for (int64_t oc = 0; oc < l.coutG; ++oc) {
-        std::fill(outImage + oc * l.outPlane, outImage + (oc + 1) * l.outPlane, bias[grp * l.coutG + oc]);
+  };
+  // Contiguous runs of items keep each thread on the same images; a few runs per thread let an idle thread
+  // take over the work of one the OS has descheduled.
+  const int64_t work = g.batch * g.outChannels * l.outPlane * l.kSize;
+  const int64_t parts = pool.threads() > 1 && !ThreadPool::insideTask() && work >= kParallelMinWork
+                            ? std::min<int64_t>(items, 4 * pool.threads())
+                            : 1;
+  if (parts == 1) return runItems(0, items);
+  pool.parallelFor(parts, [&](int64_t part) { runItems(items * part / parts, items * (part + 1) / parts); });
+}
+
+void conv2dMaxPool(const MicroKernel& kernel, ThreadPool& pool, const ConvGeometry& g, const PoolGeometry& pg,
+                   const float* x, const float* w, const float* bias, Activation activation, float* out) {
+  const Layout l = layoutOf(g);
+  if (g.batch == 0 || g.outChannels == 0) return;
+  const int64_t pooledImage = g.outChannels * pg.outH * pg.outW;
+  const bool threaded = pool.threads() > 1 && !ThreadPool::insideTask();
+  const bool byImages = threaded && g.batch >= 2 * pool.threads();
+  const bool byPanels = threaded && !byImages && g.batch * g.outChannels * l.outPlane * l.kSize >= kParallelMinWork;
+  if (l.kSize == 0 || l.coutG == 0 || byPanels) {
+    // Too few images to share out but enough work: the convolution and then the pooling each spread over
+    // the threads.
+    float* convolved = fusedScratch(static_cast<size_t>(g.batch * g.outChannels * l.outPlane));
+    conv2dForward(kernel, pool, g, x, w, bias, activation, convolved);
+    return maxPool2d(kernel, pool, pg, convolved, out, nullptr);
+  }
+  const ForwardPass pass(kernel, g, w, bias, activation);
+  const bool incremental = g.groups == 1 && isPairPooling(pg);
+  const auto runImages = [&](int64_t first, int64_t last) {
+    float* panel = columnScratch(pass.panelSize());
+    float* convolved = imageScratch(static_cast<size_t>(g.outChannels * l.outPlane));
+    for (int64_t n = first; n < last; ++n) {
+      if (n + 1 < last) pass.prefetch(x + (n + 1) * g.inChannels * l.inPlane);
+      float* pooled = out + n * pooledImage;
+      int64_t pooledRows = 0;
+      for (int64_t item = 0; item < pass.itemsPerImage(); ++item) {
+        pass.run(x + n * g.inChannels * l.inPlane, convolved, item, panel);
+        if (!incremental) continue;
+        // Pairs of output rows are pooled as soon as they are complete, while they are still in cache.
+        const int64_t ready = std::min(pg.outH, pass.rowsDoneAfter(item) / 2);
+        if (ready == pooledRows) continue;
+        kernel.maxPoolPairs(convolved + 2 * pooledRows * g.outW, g.outChannels, l.outPlane, g.outW, ready - pooledRows,
+                            pg.outW, pooled + pooledRows * pg.outW, pg.outH * pg.outW);
+        pooledRows = ready;
       }
+      if (!incremental) maxPoolPlanes(kernel, pg, convolved, g.outChannels, pooled);
     }
-    gemm(kernel, pool, l.coutG, l.outPlane, l.kSize, 1.0f, MatrixRef{w + grp * l.coutG * l.kSize, l.kSize, false},
-         MatrixRef{columns, l.outPlane, false}, bias != nullptr ? 1.0f : 0.0f, outImage, l.outPlane);
-  });
+  };
+  const int64_t parts = byImages ? std::min<int64_t>(g.batch, 4 * pool.threads()) : 1;
+  if (parts == 1) return runImages(0, g.batch);
+  pool.parallelFor(parts, [&](int64_t part) { runImages(g.batch * part / parts, g.batch * (part + 1) / parts); });
 }
 
 void conv2dBackwardInput(const MicroKernel& kernel, ThreadPool& pool, const ConvGeometry& g, const float* dy,

@@ -1,11 +1,15 @@
 // fp32 2-D convolution over NCHW input and [outChannels, inChannels / groups, kernelH, kernelW] weights:
-// im2col + GEMM per image and group (the input itself is the column matrix for a 1 × 1, stride 1,
-// unpadded kernel), col2im for the input gradient. Same semantics as the js backend's conv2d.ts.
+// the forward pass unfolds the input panel by panel straight into the GEMM micro-kernel's layout, with the
+// weights packed once per call; the gradients use im2col + GEMM per image and group (the input itself is
+// the column matrix for a 1 × 1, stride 1, unpadded kernel) and col2im. Same semantics as the js
+// backend's conv2d.ts.
 #pragma once
 
 #include <cstdint>
 
+#include "epilogue.h"
 #include "gemm_kernels.h"
+#include "pool2d.h"
 #include "thread_pool.h"
 
 namespace kiln {
@@ -17,9 +21,15 @@ struct ConvGeometry {
       dilationW, groups, outH, outW;
 };
 
-// out[N, Cout, outH, outW] = conv(x, w) + bias[Cout] (bias may be null). Overwrites out.
+// out[N, Cout, outH, outW] = act(conv(x, w) + bias[Cout]) (bias may be null). Overwrites out.
 void conv2dForward(const MicroKernel& kernel, ThreadPool& pool, const ConvGeometry& g, const float* x, const float* w,
-                   const float* bias, float* out);
+                   const float* bias, Activation activation, float* out);
+
+// out[N, Cout, pooled] = maxPool(act(conv(x, w) + bias[Cout])), without the pooling positions (for
+// inference): each image's convolution is pooled while it is still in cache, never written out whole. The
+// pooling geometry's batch, channels and input size are the convolution's batch, outChannels and output size.
+void conv2dMaxPool(const MicroKernel& kernel, ThreadPool& pool, const ConvGeometry& g, const PoolGeometry& pg,
+                   const float* x, const float* w, const float* bias, Activation activation, float* out);
 
 // dx[N, Cin, H, W] = ∂out/∂x ᵀ · dy. Overwrites dx.
 void conv2dBackwardInput(const MicroKernel& kernel, ThreadPool& pool, const ConvGeometry& g, const float* dy,

@@ -11,6 +11,10 @@ namespace {
 // Below this many multiply-adds, waking workers costs more than it saves.
 constexpr int64_t kParallelMinWork = int64_t{1} << 20;
 
+// A few-row product reads all of B once and does little else, so it is split over the threads by the size
+// of B: each core then streams its share from its own cache.
+constexpr int64_t kRowDotsParallelMinB = int64_t{1} << 16;
+
 int64_t roundUp(int64_t x, int64_t multiple) { return (x + multiple - 1) / multiple * multiple; }
 
 // Per-thread packing buffers, reused across calls so steady-state GEMMs do not allocate.
@@ -24,79 +28,58 @@ PackScratch& packScratch() {
   return scratch;
 }
 
-// Copies op(A)[i0:i0+mc, p0:p0+kc] into MR-row panels, each stored k-major (kc × MR) and zero-padded, so
-// the micro-kernel reads A with unit stride whatever A's transposition.
+// Copies op(A)[i0:i0+mc, p0:p0+kc] of a transposed A into MR-row panels, each stored k-major (kc × MR) and
+// zero-padded: op(A)[i][p] = a[p · lda + i], so the MR values of one k step are contiguous.
 template <int MR>
-void packABlock(MatrixRef a, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* dst) {
+void packTransposedABlock(MatrixRef a, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* dst) {
   for (int64_t ir = 0; ir < mc; ir += MR) {
     const int rows = static_cast<int>(std::min<int64_t>(MR, mc - ir));
-    if (a.trans) {
-      // op(A)[i][p] = a[p · lda + i]: the MR values of one k step are contiguous.
-      const float* src = a.data + p0 * a.ld + i0 + ir;
-      for (int64_t p = 0; p < kc; ++p, src += a.ld, dst += MR) {
-        if (rows == MR) {
-          std::memcpy(dst, src, sizeof(float) * MR);
-        } else {
-          for (int r = 0; r < MR; ++r) dst[r] = r < rows ? src[r] : 0.0f;
-        }
+    const float* src = a.data + p0 * a.ld + i0 + ir;
+    for (int64_t p = 0; p < kc; ++p, src += a.ld, dst += MR) {
+      if (rows == MR) {
+        std::memcpy(dst, src, sizeof(float) * MR);
+      } else {
+        for (int r = 0; r < MR; ++r) dst[r] = r < rows ? src[r] : 0.0f;
       }
-    } else {
-      const float* src = a.data + (i0 + ir) * a.ld + p0;
-      for (int r = 0; r < MR; ++r) {
-        if (r < rows) {
-          const float* row = src + r * a.ld;
-          for (int64_t p = 0; p < kc; ++p) dst[p * MR + r] = row[p];
-        } else {
-          for (int64_t p = 0; p < kc; ++p) dst[p * MR + r] = 0.0f;
-        }
-      }
-      dst += kc * MR;
     }
   }
 }
 
-// Copies op(B)[p0:p0+kc, j0:j0+nc] into NR-column panels, each stored k-major (kc × NR) and zero-padded.
+// Copies op(B)[p0:p0+kc, j0:j0+nc] of an untransposed B into NR-column panels, each stored k-major
+// (kc × NR) and zero-padded: each row of a panel is a contiguous run of a row of B.
 template <int NR>
 void packBBlock(MatrixRef b, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float* dst) {
   for (int64_t jr = 0; jr < nc; jr += NR) {
     const int cols = static_cast<int>(std::min<int64_t>(NR, nc - jr));
-    if (b.trans) {
-      // op(B)[p][j] = b[j · ldb + p]: each column of the panel is a contiguous run of a stored row.
-      const float* src = b.data + (j0 + jr) * b.ld + p0;
-      for (int j = 0; j < NR; ++j) {
-        if (j < cols) {
-          const float* column = src + j * b.ld;
-          for (int64_t p = 0; p < kc; ++p) dst[p * NR + j] = column[p];
-        } else {
-          for (int64_t p = 0; p < kc; ++p) dst[p * NR + j] = 0.0f;
-        }
-      }
-      dst += kc * NR;
-    } else {
-      const float* src = b.data + p0 * b.ld + j0 + jr;
-      for (int64_t p = 0; p < kc; ++p, src += b.ld, dst += NR) {
-        if (cols == NR) {
-          std::memcpy(dst, src, sizeof(float) * NR);
-        } else {
-          for (int j = 0; j < NR; ++j) dst[j] = j < cols ? src[j] : 0.0f;
-        }
+    const float* src = b.data + p0 * b.ld + j0 + jr;
+    for (int64_t p = 0; p < kc; ++p, src += b.ld, dst += NR) {
+      if (cols == NR) {
+        std::memcpy(dst, src, sizeof(float) * NR);
+      } else {
+        for (int j = 0; j < NR; ++j) dst[j] = j < cols ? src[j] : 0.0f;
       }
     }
   }
 }
 
+// The panels of op(A)[i0:i0+mc, p0:p0+kc], so the micro-kernel reads A with unit stride whatever its
+// transposition. An untransposed A needs a transposition, which the kernel family does.
 void packA(const MicroKernel& kernel, MatrixRef a, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* dst) {
+  if (!a.trans) return kernel.packRows(a.data + i0 * a.ld + p0, a.ld, mc, kc, kernel.mr, dst);
   switch (kernel.mr) {
     case 8:
-      return packABlock<8>(a, i0, mc, p0, kc, dst);
+      return packTransposedABlock<8>(a, i0, mc, p0, kc, dst);
     case 6:
-      return packABlock<6>(a, i0, mc, p0, kc, dst);
+      return packTransposedABlock<6>(a, i0, mc, p0, kc, dst);
     default:
-      return packABlock<4>(a, i0, mc, p0, kc, dst);
+      return packTransposedABlock<4>(a, i0, mc, p0, kc, dst);
   }
 }
 
+// The panels of op(B)[p0:p0+kc, j0:j0+nc]. A transposed B (a Linear layer's weights) needs a
+// transposition, which the kernel family does.
 void packBPanels(const MicroKernel& kernel, MatrixRef b, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float* dst) {
+  if (b.trans) return kernel.packRows(b.data + j0 * b.ld + p0, b.ld, nc, kc, kernel.nr, dst);
   switch (kernel.nr) {
     case 32:
       return packBBlock<32>(b, p0, kc, j0, nc, dst);
@@ -123,7 +106,14 @@ struct Product {
   RightOperand b;
   float* c;
   int64_t ldc;
+  GemmEpilogue epilogue;
 };
+
+// Finishes the block C[i0:i1, j0:j1] of a product, while it is still in cache.
+void finishBlock(const Product& pr, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+  const float* bias = pr.epilogue.colBias == nullptr ? nullptr : pr.epilogue.colBias + j0;
+  applyEpilogue(pr.c + i0 * pr.ldc + j0, pr.ldc, i1 - i0, j1 - j0, nullptr, bias, pr.epilogue.activation);
+}
 
 // Computes the block C[i0:i1, j0:j1] of a product on the calling thread; j0 is a multiple of nr.
 void multiplyBlock(const MicroKernel& kernel, const Product& pr, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
@@ -151,11 +141,12 @@ void multiplyBlock(const MicroKernel& kernel, const Product& pr, int64_t i0, int
           for (int64_t ir = 0; ir < mc; ir += kernel.mr) {
             const int rows = static_cast<int>(std::min<int64_t>(kernel.mr, mc - ir));
             kernel.run(kc, aPanels + ir * kc, bBlock + jr * kc, pr.c + (ic + ir) * pr.ldc + jc + jr, pr.ldc, rows, cols,
-                       pr.alpha, beta);
+                       pr.alpha, beta, nullptr);
           }
         }
       }
     }
+    finishBlock(pr, i0, i1, jc, jc + nc);
   }
 }
 
@@ -177,7 +168,10 @@ void scaleC(float* c, int64_t ldc, int64_t m, int64_t n, float beta) {
 // in a column the same B columns).
 void multiply(const MicroKernel& kernel, ThreadPool& pool, const Product& pr) {
   if (pr.m == 0 || pr.n == 0) return;
-  if (pr.k == 0 || pr.alpha == 0.0f) return scaleC(pr.c, pr.ldc, pr.m, pr.n, pr.beta);
+  if (pr.k == 0 || pr.alpha == 0.0f) {
+    scaleC(pr.c, pr.ldc, pr.m, pr.n, pr.beta);
+    return finishBlock(pr, 0, pr.m, 0, pr.n);
+  }
   const int64_t rowTiles = (pr.m + kernel.mr - 1) / kernel.mr;
   const int64_t colTiles = (pr.n + kernel.nr - 1) / kernel.nr;
   const int threads = pool.threads();
@@ -213,6 +207,28 @@ void multiply(const MicroKernel& kernel, ThreadPool& pool, const Product& pr) {
   });
 }
 
+// A product with at most kRowDotsMaxRows rows and op(B) = Bᵀ, on the kernel's row-dot routine: B is read
+// in place, spread over the threads by ranges of its rows when it is large enough.
+void multiplyRowDots(const MicroKernel& kernel, ThreadPool& pool, const Product& pr) {
+  MatrixRef a = pr.a;
+  if (a.trans) {
+    // The routine reads rows of A contiguously; these few rows are cheap to gather.
+    float* rows = packScratch().a.reserve(static_cast<size_t>(pr.m * pr.k));
+    for (int64_t i = 0; i < pr.m; ++i) {
+      for (int64_t p = 0; p < pr.k; ++p) rows[i * pr.k + p] = a.data[p * a.ld + i];
+    }
+    a = MatrixRef{rows, pr.k, false};
+  }
+  const auto columns = [&](int64_t j0, int64_t j1) {
+    kernel.rowDots(static_cast<int>(pr.m), j1 - j0, pr.k, a.data, a.ld, pr.b.matrix.data + j0 * pr.b.matrix.ld,
+                   pr.b.matrix.ld, pr.c + j0, pr.ldc, pr.alpha, pr.beta);
+    finishBlock(pr, 0, pr.m, j0, j1);
+  };
+  const int threads = pool.threads();
+  if (threads == 1 || ThreadPool::insideTask() || pr.n * pr.k < kRowDotsParallelMinB) return columns(0, pr.n);
+  pool.parallelFor(threads, [&](int64_t t) { columns(pr.n * t / threads, pr.n * (t + 1) / threads); });
+}
+
 }  // namespace
 
 int64_t packedBSize(const MicroKernel& kernel, int64_t k, int64_t n) { return k * roundUp(n, kernel.nr); }
@@ -225,14 +241,18 @@ void packB(const MicroKernel& kernel, MatrixRef b, int64_t k, int64_t n, float* 
 }
 
 void gemm(const MicroKernel& kernel, ThreadPool& pool, int64_t m, int64_t n, int64_t k, float alpha, MatrixRef a,
-          MatrixRef b, float beta, float* c, int64_t ldc) {
-  multiply(kernel, pool, Product{m, n, k, alpha, beta, a, RightOperand{b, nullptr, 0}, c, ldc});
+          MatrixRef b, float beta, float* c, int64_t ldc, const GemmEpilogue& epilogue) {
+  const Product product{m, n, k, alpha, beta, a, RightOperand{b, nullptr, 0}, c, ldc, epilogue};
+  if (b.trans && m > 0 && m <= kRowDotsMaxRows && n > 0 && k > 0 && alpha != 0.0f) {
+    return multiplyRowDots(kernel, pool, product);
+  }
+  multiply(kernel, pool, product);
 }
 
 void gemmPacked(const MicroKernel& kernel, ThreadPool& pool, int64_t m, float alpha, MatrixRef a, PackedRef b,
-                float beta, float* c, int64_t ldc) {
+                float beta, float* c, int64_t ldc, const GemmEpilogue& epilogue) {
   const RightOperand right{MatrixRef{nullptr, 0, false}, b.data, roundUp(b.n, kernel.nr)};
-  multiply(kernel, pool, Product{m, b.n, b.k, alpha, beta, a, right, c, ldc});
+  multiply(kernel, pool, Product{m, b.n, b.k, alpha, beta, a, right, c, ldc, epilogue});
 }
 
 const MicroKernel& microKernelFor(Isa isa) {

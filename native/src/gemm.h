@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "epilogue.h"
 #include "gemm_kernels.h"
 #include "thread_pool.h"
 
@@ -24,19 +25,26 @@ struct PackedRef {
   int64_t n;
 };
 
+// What gemm does to C once the product is complete: add colBias[j] (n values, or null) to every row, then
+// apply the activation.
+struct GemmEpilogue {
+  const float* colBias = nullptr;
+  Activation activation = Activation::kNone;
+};
+
 // Floats packB writes for a k × n op(B).
 int64_t packedBSize(const MicroKernel& kernel, int64_t k, int64_t n);
 
 // Packs op(B) (k × n) into dst (packedBSize floats) for gemmPacked with the same kernel.
 void packB(const MicroKernel& kernel, MatrixRef b, int64_t k, int64_t n, float* dst);
 
-// C (m × n, leading dimension ldc) = alpha · op(A) · op(B) + beta · C. beta = 0 overwrites C; alpha = 0 or
-// k = 0 reduces to C = beta · C without reading A or B.
+// C (m × n, leading dimension ldc) = epilogue(alpha · op(A) · op(B) + beta · C). beta = 0 overwrites C;
+// alpha = 0 or k = 0 reduces the product to C = beta · C without reading A or B.
 void gemm(const MicroKernel& kernel, ThreadPool& pool, int64_t m, int64_t n, int64_t k, float alpha, MatrixRef a,
-          MatrixRef b, float beta, float* c, int64_t ldc);
+          MatrixRef b, float beta, float* c, int64_t ldc, const GemmEpilogue& epilogue = {});
 
 // gemm with a right-hand side packed by packB for the same kernel.
 void gemmPacked(const MicroKernel& kernel, ThreadPool& pool, int64_t m, float alpha, MatrixRef a, PackedRef b,
-                float beta, float* c, int64_t ldc);
+                float beta, float* c, int64_t ldc, const GemmEpilogue& epilogue = {});
 
 }  // namespace kiln

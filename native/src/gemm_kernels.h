@@ -1,4 +1,6 @@
-// The GEMM micro-kernels, one per instruction-set family, and the cache blocking that suits each.
+// The kernels of each instruction-set family: the GEMM micro-kernel with the cache blocking that suits it,
+// and the routines around it that are worth writing per family (few-row products, im2col panels, weight
+// panels, 2 × 2 max pooling).
 #pragma once
 
 #include <cstdint>
@@ -8,11 +10,68 @@
 
 namespace kiln {
 
-// Computes c[0:rows, 0:cols] = alpha · (a · b) + beta · c for one register tile, where `a` is an mr-row
-// panel of packed A and `b` an nr-column panel of packed B, both stored k-major (kc × mr and kc × nr,
-// zero-padded past the matrix edge). beta = 0 writes c without reading it, so NaN there is ignored.
+// What a micro-kernel applies to a finished tile as it stores it: rowBias[r] added to row r (a null bias adds
+// nothing), then ReLU when `relu` (NaN kept, −0 made +0, as the unary relu kernel).
+struct TileEpilogue {
+  const float* rowBias;
+  bool relu;
+};
+
+// Computes c[0:rows, 0:cols] = epilogue(alpha · (a · b) + beta · c) for one register tile, where `a` is an
+// mr-row panel of packed A and `b` an nr-column panel of packed B, both stored k-major (kc × mr and kc × nr,
+// zero-padded past the matrix edge). beta = 0 writes c without reading it, so NaN there is ignored. A null
+// epilogue stores the product as it is.
 using MicroKernelFn = void (*)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int rows, int cols,
-                               float alpha, float beta);
+                               float alpha, float beta, const TileEpilogue* epilogue);
+
+// For i < m ≤ kRowDotsMaxRows and j < n: c[i · ldc + j] = alpha · Σ_p a[i · lda + p] · b[j · ldb + p] + beta · c[…]
+// (beta = 0 writes c without reading it). A product of a few rows by a right operand stored transposed —
+// rows of B contiguous along k, as a Linear layer's weights are — that reads B once, in place: packing B
+// would cost more than the whole product.
+using RowDotsFn = void (*)(int m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
+                           float* c, int64_t ldc, float alpha, float beta);
+
+constexpr int kRowDotsMaxRows = 4;
+
+// A stretch of one row of a B panel copied from the input: `length` floats read from source + src (every
+// srcStride-th float) into columns [dst, dst + length).
+struct PanelRun {
+  int32_t src;
+  int32_t dst;
+  int32_t length;
+};
+
+// Writes rows [0, channels · taps) of one nr-column B panel (row i at panel + i · nr): row i is zero but for
+// runs [runStart[t], runStart[t + 1]) of its tap t = i % taps, read from the plane planes + (i / taps) ·
+// planeStride. This is im2col straight into the micro-kernel's layout: a convolution lists once per call,
+// for each column panel and kernel tap, which input positions land where.
+using GatherPanelFn = void (*)(const float* planes, int64_t planeStride, int64_t srcStride, int64_t channels,
+                               int taps, const PanelRun* runs, const int32_t* runStart, int nr, float* panel);
+
+// Copies rows [0, rows) × columns [0, depth) of a row-major matrix (leading dimension ld) into panels of
+// `width` rows stored k-major (depth × width each, rows past `rows` zero): the panel of rows [i · width, …)
+// at depth p starts at dst + (i · depth + p) · width. This transposition is how packed panels are made from
+// an untransposed A (width mr), from a transposed B — a Linear layer's weights — (width nr) and from a
+// convolution's weights.
+using PackRowsFn = void (*)(const float* src, int64_t ld, int64_t rows, int64_t depth, int width, float* dst);
+
+// Max pooling of 2 × 2 windows at stride 2, without positions: for each of `planes` planes (inW floats a row,
+// a plane every inPlane floats) outH rows of outW maxima, each plane's at out + plane · outPlane. Window
+// (oh, ow) folds top[2ow], top[2ow + 1], bottom[2ow], bottom[2ow + 1] in that order, a later value winning
+// when it is greater or NaN: pool2d's rule, so results match it bit for bit.
+using MaxPoolPairsFn = void (*)(const float* x, int64_t planes, int64_t inPlane, int64_t inW, int64_t outH,
+                                int64_t outW, float* out, int64_t outPlane);
+
+// The portable MaxPoolPairsFn.
+void maxPoolPairsPortable(const float* x, int64_t planes, int64_t inPlane, int64_t inW, int64_t outH, int64_t outW,
+                          float* out, int64_t outPlane);
+
+// The portable PackRowsFn.
+void packRowsPortable(const float* src, int64_t ld, int64_t rows, int64_t depth, int width, float* dst);
+
+// The portable GatherPanelFn.
+void gatherPanelPortable(const float* planes, int64_t planeStride, int64_t srcStride, int64_t channels, int taps,
+                         const PanelRun* runs, const int32_t* runStart, int nr, float* panel);
 
 struct MicroKernel {
   Isa isa;
@@ -24,6 +83,10 @@ struct MicroKernel {
   int64_t kc;
   int64_t nc;
   MicroKernelFn run;
+  RowDotsFn rowDots;
+  GatherPanelFn gatherPanel;
+  PackRowsFn packRows;
+  MaxPoolPairsFn maxPoolPairs;
 };
 
 const MicroKernel& scalarMicroKernel();

@@ -12,9 +12,10 @@ void check(napi_env env, napi_status status) {
   throw JsError(JsError::Kind::kError, std::string("kiln native: N-API call failed: ") + message);
 }
 
-CallArgs::CallArgs(napi_env env, napi_callback_info info, size_t count) : env_(env), values_(count) {
+CallArgs::CallArgs(napi_env env, napi_callback_info info, size_t count) : env_(env), values_{} {
+  if (count > kMaxArgs) throw JsError(JsError::Kind::kError, "kiln native: too many arguments for CallArgs");
   size_t given = count;
-  check(env, napi_get_cb_info(env, info, &given, values_.data(), nullptr, nullptr));
+  check(env, napi_get_cb_info(env, info, &given, values_, nullptr, nullptr));
   if (given < count) {
     throw JsError(JsError::Kind::kTypeError,
                   "kiln native: expected " + std::to_string(count) + " arguments, got " + std::to_string(given));

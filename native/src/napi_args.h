@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
-#include <vector>
 
 namespace kiln {
 
@@ -51,8 +50,11 @@ class CallArgs {
   void* typedArray(size_t index, const char* name, napi_typedarray_type type, const char* typeName,
                    size_t* length) const;
 
+  // Enough for every kernel's arguments; kept inline, since a heap allocation would cost as much as the
+  // rest of a small call.
+  static constexpr size_t kMaxArgs = 20;
   napi_env env_;
-  std::vector<napi_value> values_;
+  napi_value values_[kMaxArgs];
 };
 
 // Throws a RangeError unless a rows × cols matrix at `offset` with row stride `ld` fits in `length`

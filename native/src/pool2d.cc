@@ -46,7 +46,7 @@ inline void foldMax(float v, int32_t index, float& best, int32_t& bestIndex) {
   bestIndex ^= (bestIndex ^ index) & take;
 }
 
-// Max pooling of one plane, given the window ranges of every output row and column.
+// Max pooling of one plane, given the window ranges of every output row and column; argmax may be null.
 void maxPoolPlane(const float* x, int64_t inW, const std::vector<WindowRange>& rows,
                   const std::vector<WindowRange>& columns, float* out, int32_t* argmax) {
   for (const WindowRange& h : rows) {
@@ -61,16 +61,11 @@ void maxPoolPlane(const float* x, int64_t inW, const std::vector<WindowRange>& r
         }
       }
       *out++ = best;
-      *argmax++ = bestIndex;
+      if (argmax != nullptr) *argmax++ = bestIndex;
     }
   }
 }
 
-// True for the common 2 × 2, stride 2, unpadded pooling whose windows all lie inside the input.
-bool isPairPooling(const PoolGeometry& g) {
-  return g.kernelH == 2 && g.kernelW == 2 && g.strideH == 2 && g.strideW == 2 && g.padH == 0 && g.padW == 0 &&
-         2 * g.outH <= g.inH && 2 * g.outW <= g.inW;
-}
 
 // Max pooling of one plane with 2 × 2 windows at stride 2. Same result as maxPoolPlane: folding a window's
 // first element into -Infinity always yields that element and its index, and the other three follow in
@@ -108,9 +103,21 @@ void forEachPlaneRange(ThreadPool& pool, const PoolGeometry& g, const PlaneTask&
 
 }  // namespace
 
-void maxPool2d(ThreadPool& pool, const PoolGeometry& g, const float* x, float* out, int32_t* argmax) {
+bool isPairPooling(const PoolGeometry& g) {
+  return g.kernelH == 2 && g.kernelW == 2 && g.strideH == 2 && g.strideW == 2 && g.padH == 0 && g.padW == 0 &&
+         2 * g.outH <= g.inH && 2 * g.outW <= g.inW;
+}
+
+void maxPool2d(const MicroKernel& kernel, ThreadPool& pool, const PoolGeometry& g, const float* x, float* out,
+               int32_t* argmax) {
   const int64_t inPlane = g.inH * g.inW;
   const int64_t outPlane = g.outH * g.outW;
+  if (argmax == nullptr) {
+    forEachPlaneRange(pool, g, [&](int64_t first, int64_t last) {
+      maxPoolPlanes(kernel, g, x + first * inPlane, last - first, out + first * outPlane);
+    });
+    return;
+  }
   if (isPairPooling(g)) {
     forEachPlaneRange(pool, g, [&](int64_t first, int64_t last) {
       for (int64_t plane = first; plane < last; ++plane) {
@@ -123,9 +130,21 @@ void maxPool2d(ThreadPool& pool, const PoolGeometry& g, const float* x, float* o
   const std::vector<WindowRange> columns = windowRanges(g.outW, g.strideW, g.padW, g.kernelW, g.inW);
   forEachPlaneRange(pool, g, [&](int64_t first, int64_t last) {
     for (int64_t plane = first; plane < last; ++plane) {
-      maxPoolPlane(x + plane * inPlane, g.inW, rows, columns, out + plane * outPlane, argmax + plane * outPlane);
+      maxPoolPlane(x + plane * inPlane, g.inW, rows, columns, out + plane * outPlane,
+                   argmax == nullptr ? nullptr : argmax + plane * outPlane);
     }
   });
+}
+
+void maxPoolPlanes(const MicroKernel& kernel, const PoolGeometry& g, const float* x, int64_t planes, float* out) {
+  const int64_t inPlane = g.inH * g.inW;
+  const int64_t outPlane = g.outH * g.outW;
+  if (isPairPooling(g)) return kernel.maxPoolPairs(x, planes, inPlane, g.inW, g.outH, g.outW, out, outPlane);
+  const std::vector<WindowRange> rows = windowRanges(g.outH, g.strideH, g.padH, g.kernelH, g.inH);
+  const std::vector<WindowRange> columns = windowRanges(g.outW, g.strideW, g.padW, g.kernelW, g.inW);
+  for (int64_t plane = 0; plane < planes; ++plane) {
+    maxPoolPlane(x + plane * inPlane, g.inW, rows, columns, out + plane * outPlane, nullptr);
+  }
 }
 
 void maxPool2dBackward(ThreadPool& pool, const PoolGeometry& g, const float* dy, const int32_t* argmax, float* dx) {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "gemm_kernels.h"
 #include "thread_pool.h"
 
 namespace kiln {
@@ -13,9 +14,18 @@ struct PoolGeometry {
   int64_t batch, channels, inH, inW, kernelH, kernelW, strideH, strideW, padH, padW, outH, outW;
 };
 
-// Window maxima into out and their positions within the input plane (h · inW + w) into argmax; a window
-// wholly in the padding yields -Infinity and -1. NaN wins, the last NaN of a window most of all.
-void maxPool2d(ThreadPool& pool, const PoolGeometry& g, const float* x, float* out, int32_t* argmax);
+// True for the common 2 × 2, stride 2, unpadded pooling whose windows all lie inside the input, which has
+// kernels of its own.
+bool isPairPooling(const PoolGeometry& g);
+
+// Window maxima into out and their positions within the input plane (h · inW + w) into argmax, unless it is
+// null; a window wholly in the padding yields -Infinity and -1. NaN wins, the last NaN of a window most of all.
+void maxPool2d(const MicroKernel& kernel, ThreadPool& pool, const PoolGeometry& g, const float* x, float* out,
+               int32_t* argmax);
+
+// maxPool2d without positions over `planes` planes of geometry g (its batch and channels are ignored), on
+// the calling thread.
+void maxPoolPlanes(const MicroKernel& kernel, const PoolGeometry& g, const float* x, int64_t planes, float* out);
 
 // Routes each dy element to the input position recorded in argmax (skipping -1 and anything outside the
 // plane); overwrites dx.

@@ -9,7 +9,7 @@ export type OpName =
   | 'neg' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'abs' | 'sign' | 'clamp' | 'powScalar' | 'square' | 'reciprocal'
   | 'relu' | 'leakyRelu' | 'elu' | 'gelu' | 'sigmoid' | 'tanh' | 'softplus' | 'softmax' | 'logSoftmax'
   | 'sum' | 'max' | 'min'
-  | 'matmul' | 'conv2d' | 'maxPool2d' | 'avgPool2d'
+  | 'matmul' | 'linear' | 'conv2d' | 'maxPool2d' | 'avgPool2d'
   | 'reshape' | 'permute' | 'expand' | 'slice' | 'concat' | 'pad' | 'gather' | 'indexSelect' | 'contiguous' | 'cast'
   | 'dropout' | 'softmaxCrossEntropy' | 'fakeQuantize' | 'fakeQuantizePerChannel';
 
@@ -49,12 +49,20 @@ export class Node implements GradFn {
 }
 
 /**
+ * True when an op on `inputs` will be recorded for backward (gradients are enabled and an input requires
+ * them), so an op can skip saving what only its backward rule needs.
+ */
+export function recordsGradient(inputs: readonly Tensor[]): boolean {
+  return isGradEnabled() && inputs.some((t) => t.requiresGrad);
+}
+
+/**
  * Records that `output` was computed from `inputs` by op `name`, when gradients are enabled, the output is
  * a float tensor and any input requires gradients. The rule sits next to the forward code in each op's
  * file. Returns `output`.
  */
 export function record(name: OpName, inputs: readonly Tensor[], output: Tensor, rule: BackwardRule): Tensor {
-  if (isGradEnabled() && isFloat(output.dtype) && inputs.some((t) => t.requiresGrad)) {
+  if (isFloat(output.dtype) && recordsGradient(inputs)) {
     output.gradFn = new Node(name, inputs, rule);
     output.requiresGrad = true;
   }

@@ -12,7 +12,16 @@ export type FloatArray = Float32Array | Float64Array;
 /** Any storage a tensor may have. */
 export type NumericArray = Float32Array | Float64Array | Int32Array | Int8Array | Uint8Array;
 
-/** Arguments of `C = alpha · op(A) · op(B) + beta · C`, with op(X) = X or Xᵀ; all row-major; C must not overlap A or B. */
+/**
+ * An activation a kernel applies to its outputs as it writes them, so that a layer followed by ReLU costs
+ * no second pass over memory. `relu` is max(x, 0) with NaN kept and −0 made +0, as the unary kernel.
+ */
+export type FusedActivation = 'none' | 'relu';
+
+/**
+ * Arguments of `C = act(alpha · op(A) · op(B) + beta · C + bias)`, with op(X) = X or Xᵀ; all row-major; C must
+ * not overlap A or B. Without `bias` and `activation` this is the plain BLAS product.
+ */
 export interface GemmArgs {
   /** Rows of op(A) and of C. */
   m: number;
@@ -37,6 +46,10 @@ export interface GemmArgs {
   alpha: number;
   /** 0 overwrites C (its old contents, even NaN, are ignored); 1 accumulates into it. */
   beta: number;
+  /** n values (from index 0) added to every row of C after the product; absent or null adds nothing. */
+  bias?: FloatArray | null;
+  /** Applied to every element of C last; absent means 'none'. */
+  activation?: FusedActivation;
 }
 
 /**
@@ -227,8 +240,33 @@ export interface Backend {
   /** GEMM with a right-hand side packed by this backend's {@link Backend.packB}. */
   gemmPacked(args: PackedGemmArgs): void;
 
-  /** out[N, Cout, outH, outW] = conv(x[N, Cin, H, W], w) (+ bias[Cout] when given). Overwrites out. */
-  conv2d(g: Conv2dGeometry, x: FloatArray, w: FloatArray, bias: FloatArray | null, out: FloatArray): void;
+  /**
+   * out[N, Cout, outH, outW] = act(conv(x[N, Cin, H, W], w) (+ bias[Cout] when given)). Overwrites out.
+   * `activation` defaults to 'none'.
+   */
+  conv2d(
+    g: Conv2dGeometry,
+    x: FloatArray,
+    w: FloatArray,
+    bias: FloatArray | null,
+    out: FloatArray,
+    activation?: FusedActivation,
+  ): void;
+  /**
+   * {@link Backend.conv2d} followed by {@link Backend.maxPool2d} without positions, for inference:
+   * out = maxPool(act(conv(x, w) + bias)). A backend may pool each image's convolution while it is still in
+   * cache instead of writing the whole convolution out. `pool` describes the pooling of the convolution's
+   * output (its batch, channels and input size are the convolution's batch, outChannels and output size).
+   */
+  conv2dMaxPool(
+    g: Conv2dGeometry,
+    pool: Pool2dGeometry,
+    x: FloatArray,
+    w: FloatArray,
+    bias: FloatArray | null,
+    out: FloatArray,
+    activation?: FusedActivation,
+  ): void;
   /** dx[N, Cin, H, W] = ∂out/∂x ᵀ · dy. Overwrites dx. */
   conv2dBackwardInput(g: Conv2dGeometry, dy: FloatArray, w: FloatArray, dx: FloatArray): void;
   /** dw[Cout, Cin/groups, kH, kW] = ∂out/∂w ᵀ · dy. Overwrites dw. */
@@ -237,9 +275,10 @@ export interface Backend {
   /**
    * Max pooling. Writes the maximum of each window to `out` and, in `argmax`, the index of that element
    * within its input plane (h · inW + w); padding never wins. NaN propagates (it is the maximum). Callers
-   * keep padding ≤ kernel / 2, so every window holds at least one input element.
+   * keep padding ≤ kernel / 2, so every window holds at least one input element. A null `argmax` (no
+   * gradient will be taken) skips the positions.
    */
-  maxPool2d(g: Pool2dGeometry, x: FloatArray, out: FloatArray, argmax: Int32Array): void;
+  maxPool2d(g: Pool2dGeometry, x: FloatArray, out: FloatArray, argmax: Int32Array | null): void;
   /** Routes each dy element to the input position recorded in argmax; overwrites dx. */
   maxPool2dBackward(g: Pool2dGeometry, dy: FloatArray, argmax: Int32Array, dx: FloatArray): void;
   /**

@@ -49,6 +49,7 @@ const KERNEL_LABELS: { [K in KernelName]: (...args: Parameters<Backend[K]>) => s
   packB: () => 'packB',
   gemmPacked: () => 'gemmPacked',
   conv2d: () => 'conv2d',
+  conv2dMaxPool: () => 'conv2dMaxPool',
   conv2dBackwardInput: () => 'conv2dBackwardInput',
   conv2dBackwardWeight: () => 'conv2dBackwardWeight',
   maxPool2d: () => 'maxPool2d',

@@ -1,10 +1,11 @@
 import { record } from '../autograd/graph.js';
-import type { Conv2dGeometry, FloatArray } from '../backend/backend.js';
+import type { Conv2dGeometry, FloatArray, FusedActivation } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { allocateUninitialized, assertFloat, promoteTypes } from '../tensor/dtype.js';
 import { formatShape, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { activationGradient } from './fused-activation.js';
 import { cast, reduceKernel } from './primitives.js';
 
 /** A size given once for both spatial dimensions or as [height, width]. */
@@ -79,9 +80,16 @@ export function conv2dGeometry(xShape: Shape, weightShape: Shape, options: Conv2
 
 /**
  * 2-D convolution (cross-correlation, as in every deep learning library) of NCHW input with weights
- * [outChannels, inChannels/groups, kH, kW] and an optional bias [outChannels].
+ * [outChannels, inChannels/groups, kH, kW] and an optional bias [outChannels]. `activation` 'relu' computes
+ * relu(conv2d(…)) in the same pass, the way a Conv2d layer followed by ReLU runs.
  */
-export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
+export function conv2d(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null = null,
+  options: Conv2dOptions = {},
+  activation: FusedActivation = 'none',
+): Tensor {
   assertFloat(x.dtype, 'conv2d: input');
   assertFloat(weight.dtype, 'conv2d: weight');
   const g = conv2dGeometry(x.shape, weight.shape, options);
@@ -97,10 +105,10 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   // Every kernel here overwrites its output, so none needs zeroed storage.
   const out = allocateUninitialized(dtype, g.batch * g.outChannels * g.outH * g.outW) as FloatArray;
   const backend = getBackend();
-  backend.conv2d(g, xData, wData, bias ? (cast(bias, dtype).contiguousData() as FloatArray) : null, out);
+  backend.conv2d(g, xData, wData, bias ? (cast(bias, dtype).contiguousData() as FloatArray) : null, out, activation);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record('conv2d', inputs, new Tensor(out, [g.batch, g.outChannels, g.outH, g.outW]), (gradOut) => {
-    const dy = cast(gradOut, dtype).contiguousData() as FloatArray;
+    const dy = activationGradient(activation, out, cast(gradOut, dtype).contiguousData() as FloatArray);
     let dx: Tensor | null = null;
     let dw: Tensor | null = null;
     if (x.requiresGrad) {
@@ -113,7 +121,9 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
       backend.conv2dBackwardWeight(g, xData, dy, data);
       dw = cast(new Tensor(data, weight.shape), weight.dtype);
     }
-    const db = bias?.requiresGrad ? cast(reduceKernel('sum', gradOut, [true, false, true, true], false), bias.dtype) : null;
+    const db = bias?.requiresGrad
+      ? cast(reduceKernel('sum', new Tensor(dy, gradOut.shape), [true, false, true, true], false), bias.dtype)
+      : null;
     return [dx, dw, db];
   });
 }

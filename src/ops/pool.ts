@@ -1,4 +1,4 @@
-import { record } from '../autograd/graph.js';
+import { record, recordsGradient } from '../autograd/graph.js';
 import type { FloatArray, Pool2dGeometry } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { ArgumentError, ShapeError } from '../errors.js';
@@ -47,12 +47,13 @@ export function maxPool2d(x: Tensor, kernelSize: Size2d, options: Pool2dOptions 
   const outSize = g.batch * g.channels * g.outH * g.outW;
   // The pooling kernels overwrite their outputs (the backward ones zero dx first), so none needs zeroed storage.
   const out = allocateUninitialized(x.dtype, outSize) as FloatArray;
-  const argmax = allocateUninitialized('int32', outSize) as Int32Array;
+  // The positions of the maxima are only needed to route a gradient back.
+  const argmax = recordsGradient([x]) ? (allocateUninitialized('int32', outSize) as Int32Array) : null;
   const backend = getBackend();
   backend.maxPool2d(g, x.contiguousData() as FloatArray, out, argmax);
   return record('maxPool2d', [x], new Tensor(out, [g.batch, g.channels, g.outH, g.outW]), (gradOut) => {
     const dx = allocateUninitialized(x.dtype, x.size) as FloatArray;
-    backend.maxPool2dBackward(g, gradOut.contiguousData() as FloatArray, argmax, dx);
+    backend.maxPool2dBackward(g, gradOut.contiguousData() as FloatArray, argmax!, dx);
     return [new Tensor(dx, x.shape)];
   });
 }

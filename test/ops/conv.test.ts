@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ArgumentError, DTypeError, ShapeError, arange, conv2d, fromArray, ones, toType, zeros, type Conv2dOptions } from '../../src/index.js';
+import { ArgumentError, DTypeError, ShapeError, arange, conv2d, fromArray, ones, relu, toType, zeros, type Conv2dOptions } from '../../src/index.js';
 import { leaf } from '../helpers/gradcheck.js';
 import { assertClose, assertThrows, checkGrad, values } from './util.js';
 
@@ -42,6 +42,20 @@ describe('conv2d: gradients', () => {
     checkGrad((x, w) => conv2d(x!.slice([null, null, [0, 7, 2], [0, 7, 2]]), w!.transpose(0, 1)), [leaf([1, 2, 7, 7], 3), leaf([2, 2, 3, 3], 4)], [1, 2, 2, 2]);
     checkGrad((x, w, b) => conv2d(x!.expand([2, 2, 3, 3]), w!, b!.expand([2])), [leaf([1, 2, 3, 3], 5), leaf([2, 2, 2, 2], 6), leaf([1], 7)], [2, 2, 2, 2]);
   });
+});
+
+describe('conv2d: fused ReLU', () => {
+  test('gradients', () => {
+    checkGrad((x, w, b) => conv2d(x!, w!, b!, { padding: 1 }, 'relu'), [leaf([2, 2, 4, 3], 1), leaf([3, 2, 3, 3], 2), leaf([3], 3)], [2, 3, 4, 3]);
+  });
+  for (const dtype of ['float32', 'float64'] as const) {
+    test(`values are relu(conv2d) (${dtype})`, () => {
+      const x = toType(leaf([3, 4, 9, 8], 4).detach(), dtype);
+      const w = toType(leaf([5, 4, 3, 3], 5).detach(), dtype);
+      const b = toType(leaf([5], 6).detach(), dtype);
+      assert.deepEqual(values(conv2d(x, w, b, { stride: 2 }, 'relu')), values(relu(conv2d(x, w, b, { stride: 2 }))));
+    });
+  }
 });
 
 describe('conv2d: forward values', () => {

@@ -9,12 +9,27 @@ import {
   fromArray,
   globalAvgPool2d,
   maxPool2d,
+  noGrad,
   ones,
   toType,
   zeros,
 } from '../../src/index.js';
 import { leaf, leafOf } from '../helpers/gradcheck.js';
 import { assertClose, assertThrows, checkGrad, values } from './util.js';
+
+describe('maxPool2d without gradients', () => {
+  test('gives the same values and records nothing', () => {
+    const x = leaf([2, 3, 7, 6], 20);
+    for (const [kernel, options] of [[2, {}], [3, { stride: 2, padding: 1 }]] as const) {
+      const recorded = maxPool2d(x, kernel, options);
+      const plain = noGrad(() => maxPool2d(x, kernel, options));
+      assert.equal(plain.requiresGrad, false);
+      assert.deepEqual(values(plain), values(recorded));
+      const single = noGrad(() => maxPool2d(toType(x, 'float32'), kernel, options));
+      assertClose(single, values(recorded), 1e-6);
+    }
+  });
+});
 
 describe('maxPool2d: gradients (inputs without ties)', () => {
   test('2x2, default stride', () => checkGrad((x) => maxPool2d(x!, 2), [leaf([2, 2, 4, 4], 1)], [2, 2, 2, 2]));

@@ -6,8 +6,9 @@
  * forward is out_g[Cout/groups × P] = w_g[Cout/groups × K] · col[K × P], the input gradient is
  * col2im(w_gᵀ · dy_g) and the weight gradient is Σ_images dy_g · colᵀ.
  */
-import type { Conv2dGeometry, FloatArray } from '../backend.js';
+import type { Conv2dGeometry, FloatArray, FusedActivation, Pool2dGeometry } from '../backend.js';
 import { gemm } from './gemm.js';
+import { maxPool2d } from './pool2d.js';
 
 /** Sizes derived from a geometry that every entry point needs. */
 interface Layout {
@@ -33,13 +34,16 @@ function columns(size: number): Float64Array {
   return colScratch;
 }
 
-/** out[N, Cout, outH, outW] = conv(x[N, Cin, H, W], w) (+ bias[Cout] when given). Overwrites out. */
+/**
+ * out[N, Cout, outH, outW] = act(conv(x[N, Cin, H, W], w) (+ bias[Cout] when given)). Overwrites out.
+ */
 export function conv2d(
   g: Conv2dGeometry,
   x: FloatArray,
   w: FloatArray,
   bias: FloatArray | null,
   out: FloatArray,
+  activation: FusedActivation = 'none',
 ): void {
   const l = layout(g);
   checkLengths(g, l, { x, w, out });
@@ -71,13 +75,45 @@ export function conv2d(
         beta: 0,
       });
     }
-    if (bias !== null) {
+    if (bias !== null || activation === 'relu') {
+      const relu = activation === 'relu';
       for (let oc = 0; oc < g.outChannels; oc++) {
         const start = (n * g.outChannels + oc) * outPlane;
-        const v = bias[oc];
-        for (let i = start; i < start + outPlane; i++) out[i] += v;
+        const b = bias === null ? 0 : bias[oc];
+        for (let i = start; i < start + outPlane; i++) {
+          const v = bias === null ? out[i] : out[i] + b;
+          // The unary relu's rule: NaN stays NaN, −0 becomes +0.
+          out[i] = relu && !(v > 0) && !Number.isNaN(v) ? 0 : v;
+        }
       }
     }
+  }
+}
+
+/** {@link conv2d} then {@link maxPool2d} without positions: out = maxPool(act(conv(x, w) + bias)). */
+export function conv2dMaxPool(
+  g: Conv2dGeometry,
+  pool: Pool2dGeometry,
+  x: FloatArray,
+  w: FloatArray,
+  bias: FloatArray | null,
+  out: FloatArray,
+  activation: FusedActivation = 'none',
+): void {
+  checkPoolOfConvolution(g, pool);
+  const size = g.batch * g.outChannels * g.outH * g.outW;
+  const convolved = out instanceof Float64Array ? new Float64Array(size) : new Float32Array(size);
+  conv2d(g, x, w, bias, convolved, activation);
+  maxPool2d(pool, convolved, out, null);
+}
+
+/** Throws unless `pool` pools the output of the convolution `g`. */
+export function checkPoolOfConvolution(g: Conv2dGeometry, pool: Pool2dGeometry): void {
+  if (pool.batch !== g.batch || pool.channels !== g.outChannels || pool.inH !== g.outH || pool.inW !== g.outW) {
+    throw new RangeError(
+      `conv2dMaxPool: the pooling takes [${pool.batch}, ${pool.channels}, ${pool.inH}, ${pool.inW}] but the convolution gives ` +
+        `[${g.batch}, ${g.outChannels}, ${g.outH}, ${g.outW}]`,
+    );
   }
 }
 

@@ -5,7 +5,7 @@
  * one monomorphic array type whatever the operands' storage or transposition, and ragged edges cost only
  * a narrower store.
  */
-import type { FloatArray, GemmArgs, PackedGemmArgs, PackedMatrix } from '../backend.js';
+import type { FloatArray, FusedActivation, GemmArgs, PackedGemmArgs, PackedMatrix } from '../backend.js';
 
 /** Rows of C one micro-kernel call produces. */
 const MR = 4;
@@ -36,28 +36,58 @@ let bPanels = new Float64Array(0);
 const tile = new Float64Array(MR * NR);
 
 /**
- * Dense GEMM, `C = alpha · op(A) · op(B) + beta · C`, row-major with offsets and leading dimensions.
+ * Dense GEMM, `C = act(alpha · op(A) · op(B) + beta · C + bias)`, row-major with offsets and leading
+ * dimensions; the bias and the activation are optional.
  *
- * `beta = 0` overwrites C without reading it. As in BLAS, `alpha = 0` or `k = 0` reduces to `C = beta · C`
- * without reading A or B.
+ * `beta = 0` overwrites C without reading it. As in BLAS, `alpha = 0` or `k = 0` reduces the product to
+ * `C = beta · C` without reading A or B.
  */
 export function gemm(args: GemmArgs): void {
   const { m, n, k, b, bOffset, ldb, transB } = args;
   checkGemm(args, m, n, k);
   checkOperand('B', b, bOffset, ldb, transB ? n : k, transB ? k : n);
+  checkBias(args.bias, n);
   if (m === 0 || n === 0) return;
   if (k === 0 || args.alpha === 0) {
     scaleC(args.c, args.cOffset, args.ldc, m, n, args.beta);
-    return;
+  } else {
+    const nPad = roundUp(n, NR);
+    if (bPanels.length < KC * nPad) bPanels = new Float64Array(KC * nPad);
+    const pb = bPanels;
+    for (let p0 = 0; p0 < k; p0 += KC) {
+      const kc = Math.min(KC, k - p0);
+      packBBlock(b, bOffset, ldb, transB, p0, kc, n, pb, 0);
+      multiplyKBlock(args, m, n, p0, kc, pb, 0);
+    }
   }
-  const nPad = roundUp(n, NR);
-  if (bPanels.length < KC * nPad) bPanels = new Float64Array(KC * nPad);
-  const pb = bPanels;
-  for (let p0 = 0; p0 < k; p0 += KC) {
-    const kc = Math.min(KC, k - p0);
-    packBBlock(b, bOffset, ldb, transB, p0, kc, n, pb, 0);
-    multiplyKBlock(args, m, n, p0, kc, pb, 0);
+  applyEpilogue(args.c, args.cOffset, args.ldc, m, n, args.bias ?? null, args.activation ?? 'none');
+}
+
+/** Adds bias[j] to column j of every row of C, then applies the activation (one pass, when there is work). */
+function applyEpilogue(
+  c: FloatArray,
+  cOffset: number,
+  ldc: number,
+  m: number,
+  n: number,
+  bias: FloatArray | null,
+  activation: FusedActivation,
+): void {
+  if (bias === null && activation === 'none') return;
+  const relu = activation === 'relu';
+  for (let i = 0; i < m; i++) {
+    const row = cOffset + i * ldc;
+    for (let j = 0; j < n; j++) {
+      let v = bias === null ? c[row + j] : c[row + j] + bias[j];
+      // Same rule as the unary relu: NaN stays NaN, −0 becomes +0.
+      if (relu && !(v > 0) && !Number.isNaN(v)) v = 0;
+      c[row + j] = v;
+    }
   }
+}
+
+function checkBias(bias: FloatArray | null | undefined, n: number): void {
+  if (bias !== undefined && bias !== null && bias.length < n) throw new RangeError(`gemm: bias has ${bias.length} elements, needs ${n}`);
 }
 
 /**
@@ -84,7 +114,10 @@ export function packB(
   return new JsPackedMatrix(k, n, data);
 }
 
-/** GEMM with a right-hand side from {@link packB}; throws when `b` was packed by another backend. */
+/**
+ * GEMM with a right-hand side from {@link packB}, with the bias and activation of {@link gemm}; throws when
+ * `b` was packed by another backend.
+ */
 export function gemmPacked(args: PackedGemmArgs): void {
   const packed = args.b;
   if (!(packed instanceof JsPackedMatrix)) {
@@ -93,15 +126,17 @@ export function gemmPacked(args: PackedGemmArgs): void {
   const { m } = args;
   const { k, n, data } = packed;
   checkGemm(args, m, n, k);
+  checkBias(args.bias, n);
   if (m === 0 || n === 0) return;
   if (k === 0 || args.alpha === 0) {
     scaleC(args.c, args.cOffset, args.ldc, m, n, args.beta);
-    return;
+  } else {
+    const nPad = roundUp(n, NR);
+    for (let p0 = 0; p0 < k; p0 += KC) {
+      multiplyKBlock(args, m, n, p0, Math.min(KC, k - p0), data, p0 * nPad);
+    }
   }
-  const nPad = roundUp(n, NR);
-  for (let p0 = 0; p0 < k; p0 += KC) {
-    multiplyKBlock(args, m, n, p0, Math.min(KC, k - p0), data, p0 * nPad);
-  }
+  applyEpilogue(args.c, args.cOffset, args.ldc, m, n, args.bias ?? null, args.activation ?? 'none');
 }
 
 /** The A and C half of the arguments, shared by packed and unpacked GEMM. */

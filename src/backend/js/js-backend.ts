@@ -1,6 +1,6 @@
 import type { Backend } from '../backend.js';
 import { adamUpdate } from './adam.js';
-import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './conv2d.js';
+import { conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dMaxPool } from './conv2d.js';
 import { binary, copy, reluBackward, unary, where } from './elementwise.js';
 import { gemm, gemmPacked, packB } from './gemm.js';
 import { dequantize, packInt8, qavgPool2d, qconv2d, qconv2dMaxPool, qgemm, qmaxPool2d, quantize } from './int8.js';
@@ -14,6 +14,7 @@ export const jsBackend: Backend = {
   packB,
   gemmPacked,
   conv2d,
+  conv2dMaxPool,
   conv2dBackwardInput,
   conv2dBackwardWeight,
   maxPool2d,

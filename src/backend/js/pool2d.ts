@@ -5,13 +5,13 @@
 import type { FloatArray, Pool2dGeometry } from '../backend.js';
 
 /**
- * Max pooling. Writes the maximum of each window to `out` and, in `argmax`, the index of that element
- * within its input plane (h · inW + w); padding never wins. NaN propagates: like PyTorch, a NaN beats
- * every number and a later NaN beats an earlier one. A window lying wholly in the padding (which PyTorch's
- * pad ≤ kernel / 2 rule excludes) yields -Infinity and argmax -1.
+ * Max pooling. Writes the maximum of each window to `out` and, in `argmax` unless it is null, the index of
+ * that element within its input plane (h · inW + w); padding never wins. NaN propagates: like PyTorch, a
+ * NaN beats every number and a later NaN beats an earlier one. A window lying wholly in the padding (which
+ * PyTorch's pad ≤ kernel / 2 rule excludes) yields -Infinity and argmax -1.
  */
-export function maxPool2d(g: Pool2dGeometry, x: FloatArray, out: FloatArray, argmax: Int32Array): void {
-  checkPool('maxPool2d', g, { x: x.length, out: out.length, argmax: argmax.length });
+export function maxPool2d(g: Pool2dGeometry, x: FloatArray, out: FloatArray, argmax: Int32Array | null): void {
+  checkPool('maxPool2d', g, { x: x.length, out: out.length, ...(argmax === null ? {} : { argmax: argmax.length }) });
   const { inH, inW, outH, outW, kernelH, kernelW, strideH, strideW, padH, padW } = g;
   const inPlane = inH * inW;
   const outPlane = outH * outW;
@@ -37,7 +37,7 @@ export function maxPool2d(g: Pool2dGeometry, x: FloatArray, out: FloatArray, arg
           }
         }
         out[o] = best;
-        argmax[o] = bestIndex;
+        if (argmax !== null) argmax[o] = bestIndex;
         o++;
       }
     }

@@ -3,6 +3,7 @@
  * functions it exports. Kernels take Float32Arrays and work on their memory in place.
  */
 import { fileURLToPath } from 'node:url';
+import type { FusedActivation } from '../backend.js';
 
 /** What the addon reports about itself. */
 export interface NativeInfo {
@@ -14,7 +15,7 @@ export interface NativeInfo {
   threads: number;
 }
 
-/** GEMM arguments in the addon's positional order (see GemmArgs). */
+/** GEMM arguments in the addon's positional order (see GemmArgs); a missing bias is null. */
 export type NativeGemmArgs = [
   m: number,
   n: number,
@@ -32,6 +33,8 @@ export type NativeGemmArgs = [
   ldc: number,
   alpha: number,
   beta: number,
+  bias: Float32Array | null,
+  activation: FusedActivation,
 ];
 
 /** The addon's exports. Geometries are Int32Arrays in the field order of validate.ts. */
@@ -61,11 +64,29 @@ export interface NativeAddon {
     ldc: number,
     alpha: number,
     beta: number,
+    bias: Float32Array | null,
+    activation: FusedActivation,
   ): void;
-  conv2d(geometry: Int32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array): void;
+  conv2d(
+    geometry: Int32Array,
+    x: Float32Array,
+    w: Float32Array,
+    bias: Float32Array | null,
+    out: Float32Array,
+    activation: FusedActivation,
+  ): void;
+  conv2dMaxPool(
+    geometry: Int32Array,
+    poolGeometry: Int32Array,
+    x: Float32Array,
+    w: Float32Array,
+    bias: Float32Array | null,
+    out: Float32Array,
+    activation: FusedActivation,
+  ): void;
   conv2dBackwardInput(geometry: Int32Array, dy: Float32Array, w: Float32Array, dx: Float32Array): void;
   conv2dBackwardWeight(geometry: Int32Array, x: Float32Array, dy: Float32Array, dw: Float32Array): void;
-  maxPool2d(geometry: Int32Array, x: Float32Array, out: Float32Array, argmax: Int32Array): void;
+  maxPool2d(geometry: Int32Array, x: Float32Array, out: Float32Array, argmax: Int32Array | null): void;
   maxPool2dBackward(geometry: Int32Array, dy: Float32Array, argmax: Int32Array, dx: Float32Array): void;
   avgPool2d(geometry: Int32Array, countIncludePad: boolean, x: Float32Array, out: Float32Array): void;
   avgPool2dBackward(geometry: Int32Array, countIncludePad: boolean, dy: Float32Array, dx: Float32Array): void;

@@ -16,6 +16,7 @@ import type {
 } from '../backend.js';
 import { adamUpdate as jsAdamUpdate } from '../js/adam.js';
 import * as js from '../js/conv2d.js';
+import { checkPoolOfConvolution } from '../js/conv2d.js';
 import { gemm as jsGemm, gemmPacked as jsGemmPacked, packB as jsPackB } from '../js/gemm.js';
 import * as jsPool from '../js/pool2d.js';
 import type { NativeAddon, NativeGemmArgs } from './addon.js';
@@ -71,10 +72,15 @@ function f32(a: FloatArray): a is Float32Array {
 }
 
 /** GEMM arguments whose operands are all float32: the ones the addon computes. */
-type Float32GemmArgs = GemmArgs & { a: Float32Array; b: Float32Array; c: Float32Array };
+type Float32GemmArgs = GemmArgs & { a: Float32Array; b: Float32Array; c: Float32Array; bias?: Float32Array | null };
 
 function isFloat32Gemm(args: GemmArgs): args is Float32GemmArgs {
-  return f32(args.a) && f32(args.b) && f32(args.c);
+  return f32(args.a) && f32(args.b) && f32(args.c) && (args.bias === undefined || args.bias === null || f32(args.bias));
+}
+
+/** Throws unless a bias, when given, holds the n values a GEMM adds to each row. */
+function checkBias(bias: FloatArray | null | undefined, n: number): void {
+  if (bias !== undefined && bias !== null && bias.length < n) throw new RangeError(`gemm: bias has ${bias.length} elements, needs ${n}`);
 }
 
 /** Validates GEMM arguments as the js backend does and orders them for the addon. */
@@ -82,12 +88,14 @@ function nativeGemmArgs(args: Float32GemmArgs): NativeGemmArgs {
   const { m, n, k } = args;
   checkGemm(args, m, n, k);
   checkOperand('B', args.b, args.bOffset, args.ldb, args.transB ? n : k, args.transB ? k : n);
+  checkBias(args.bias, n);
   return [
     m, n, k,
     args.a, args.aOffset, args.lda, args.transA,
     args.b, args.bOffset, args.ldb, args.transB,
     args.c, args.cOffset, args.ldc,
     args.alpha, args.beta,
+    args.bias ?? null, args.activation ?? 'none',
   ];
 }
 
@@ -153,44 +161,60 @@ export function createNativeBackend(addon: NativeAddon): NativeBackend {
       }
       if (packed.fallback !== null) return jsGemmPacked({ ...args, b: packed.fallback });
       const { m, a, c } = args;
-      if (!(f32(a) && f32(c))) {
+      const bias = args.bias ?? null;
+      if (!(f32(a) && f32(c) && (bias === null || f32(bias)))) {
         throw new BackendError(
-          `gemmPacked: B was packed from float32 data, so A and C must be Float32Arrays too, got ${a.constructor.name} A and ${c.constructor.name} C; pack a Float64Array B for a float64 product`,
+          `gemmPacked: B was packed from float32 data, so A, C and the bias must be Float32Arrays too, got ${a.constructor.name} A and ${c.constructor.name} C; pack a Float64Array B for a float64 product`,
         );
       }
       checkGemm(args, m, packed.n, packed.k);
+      checkBias(bias, packed.n);
       addon.gemmPacked(
         m, a, args.aOffset, args.lda, args.transA,
         packed.panels!, packed.isa, packed.k, packed.n,
         c, args.cOffset, args.ldc, args.alpha, args.beta,
+        bias, args.activation ?? 'none',
       );
     },
 
-    conv2d(g: Conv2dGeometry, x, w, bias, out) {
+    conv2d(g: Conv2dGeometry, x, w, bias, out, activation = 'none') {
       if (!(f32(x) && f32(w) && f32(out)) || (bias !== null && !(bias instanceof Float32Array))) {
-        return js.conv2d(g, x, w, bias, out);
+        return js.conv2d(g, x, w, bias, out, activation);
       }
-      const geometry = convGeometry(g, { x, w, out });
+      const geometry = convGeometry(g, { x: x.length, w: w.length, out: out.length });
       if (bias !== null && bias.length < g.outChannels) {
         throw new RangeError(`conv2d: bias has ${bias.length} elements, needs ${g.outChannels}`);
       }
-      addon.conv2d(geometry, x, w, bias, out);
+      addon.conv2d(geometry, x, w, bias, out, activation);
+    },
+
+    conv2dMaxPool(g, pool, x, w, bias, out, activation = 'none') {
+      if (!(f32(x) && f32(w) && f32(out)) || (bias !== null && !(bias instanceof Float32Array))) {
+        return js.conv2dMaxPool(g, pool, x, w, bias, out, activation);
+      }
+      checkPoolOfConvolution(g, pool);
+      // The convolution's own output is never written out: only the pooled one is checked.
+      const geometry = convGeometry(g, { x: x.length, w: w.length, out: null });
+      if (bias !== null && bias.length < g.outChannels) {
+        throw new RangeError(`conv2d: bias has ${bias.length} elements, needs ${g.outChannels}`);
+      }
+      addon.conv2dMaxPool(geometry, poolGeometry('conv2dMaxPool', pool, { out: out.length }), x, w, bias, out, activation);
     },
 
     conv2dBackwardInput(g, dy, w, dx) {
       if (!(f32(dy) && f32(w) && f32(dx))) return js.conv2dBackwardInput(g, dy, w, dx);
-      addon.conv2dBackwardInput(convGeometry(g, { x: dx, w, out: dy }), dy, w, dx);
+      addon.conv2dBackwardInput(convGeometry(g, { x: dx.length, w: w.length, out: dy.length }), dy, w, dx);
     },
 
     conv2dBackwardWeight(g, x, dy, dw) {
       if (!(f32(x) && f32(dy) && f32(dw))) return js.conv2dBackwardWeight(g, x, dy, dw);
-      addon.conv2dBackwardWeight(convGeometry(g, { x, w: dw, out: dy }), x, dy, dw);
+      addon.conv2dBackwardWeight(convGeometry(g, { x: x.length, w: dw.length, out: dy.length }), x, dy, dw);
     },
 
     maxPool2d(g: Pool2dGeometry, x, out, argmax) {
       if (!(f32(x) && f32(out))) return jsPool.maxPool2d(g, x, out, argmax);
-      const geometry = poolGeometry('maxPool2d', g, { x: x.length, out: out.length, argmax: argmax.length });
-      addon.maxPool2d(geometry, x, out, argmax);
+      const lengths = { x: x.length, out: out.length, ...(argmax === null ? {} : { argmax: argmax.length }) };
+      addon.maxPool2d(poolGeometry('maxPool2d', g, lengths), x, out, argmax);
     },
 
     maxPool2dBackward(g, dy, argmax, dx) {

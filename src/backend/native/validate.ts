@@ -55,110 +55,95 @@ export function checkGemm(args: LeftAndOutput, m: number, n: number, k: number):
   checkOperand('C', args.c, args.cOffset, args.ldc, m, n);
 }
 
-const CONV_POSITIVE = ['groups', 'kernelH', 'kernelW', 'strideH', 'strideW', 'dilationH', 'dilationW'] as const;
-
-/** The geometry fields in the order the addon reads them (its ConvGeometry struct). */
-const CONV_FIELDS = [
-  'batch',
-  'inChannels',
-  'inH',
-  'inW',
-  'outChannels',
-  'kernelH',
-  'kernelW',
-  'strideH',
-  'strideW',
-  'padTop',
-  'padLeft',
-  'dilationH',
-  'dilationW',
-  'groups',
-  'outH',
-  'outW',
-] as const satisfies readonly (keyof Conv2dGeometry)[];
-
-/** Arrays whose lengths a convolution checks, by the role they play. */
-export interface ConvArrays {
-  x: FloatArray;
-  w: FloatArray;
-  out: FloatArray;
+/**
+ * `value` checked to be an integer in [min, 2³¹), what a geometry field of the addon holds (min is 0 or 1),
+ * with the js backend's messages.
+ */
+function field(op: string, name: string, value: number, min: number): number {
+  if (!Number.isInteger(value) || value < 0) throw new RangeError(`${op}: ${name} must be a non-negative integer, got ${value}`);
+  if (value < min) throw new RangeError(`${op}: ${name} must be at least ${min}, got ${value}`);
+  if (value > 0x7fffffff) throw new RangeError(`${op}: ${name} is ${value}, beyond what the native kernels address`);
+  return value;
 }
 
-/** Validates a convolution and packs its geometry for the addon. */
-export function convGeometry(g: Conv2dGeometry, arrays: ConvArrays): Int32Array {
-  for (const name of CONV_FIELDS) {
-    const value = g[name];
-    if (!Number.isInteger(value) || value < 0) {
-      throw new RangeError(`conv2d: ${name} must be a non-negative integer, got ${value}`);
-    }
-  }
-  for (const name of CONV_POSITIVE) {
-    if (g[name] < 1) throw new RangeError(`conv2d: ${name} must be at least 1, got ${g[name]}`);
-  }
+// Geometries travel to the addon in these arrays, reused by every call: kernel calls are synchronous, and a
+// fresh typed array costs as much as the validation itself. Fields are read one by one (not by a list of
+// names), which keeps the property loads monomorphic.
+const convFields = new Int32Array(16);
+const poolFields = new Int32Array(12);
+
+/** Lengths of the arrays a convolution checks, by the role they play (null: an array not passed in). */
+export interface ConvLengths {
+  x: number;
+  w: number;
+  out: number | null;
+}
+
+/**
+ * Validates a convolution and packs its geometry for the addon, in the field order of its ConvGeometry.
+ * The array is reused: it is valid until the next call.
+ */
+export function convGeometry(g: Conv2dGeometry, lengths: ConvLengths): Int32Array {
+  const f = convFields;
+  f[0] = field('conv2d', 'batch', g.batch, 0);
+  f[1] = field('conv2d', 'inChannels', g.inChannels, 0);
+  f[2] = field('conv2d', 'inH', g.inH, 0);
+  f[3] = field('conv2d', 'inW', g.inW, 0);
+  f[4] = field('conv2d', 'outChannels', g.outChannels, 0);
+  f[5] = field('conv2d', 'kernelH', g.kernelH, 1);
+  f[6] = field('conv2d', 'kernelW', g.kernelW, 1);
+  f[7] = field('conv2d', 'strideH', g.strideH, 1);
+  f[8] = field('conv2d', 'strideW', g.strideW, 1);
+  f[9] = field('conv2d', 'padTop', g.padTop, 0);
+  f[10] = field('conv2d', 'padLeft', g.padLeft, 0);
+  f[11] = field('conv2d', 'dilationH', g.dilationH, 1);
+  f[12] = field('conv2d', 'dilationW', g.dilationW, 1);
+  f[13] = field('conv2d', 'groups', g.groups, 1);
+  f[14] = field('conv2d', 'outH', g.outH, 0);
+  f[15] = field('conv2d', 'outW', g.outW, 0);
   if (g.inChannels % g.groups !== 0 || g.outChannels % g.groups !== 0) {
     throw new RangeError(
       `conv2d: groups (${g.groups}) must divide inChannels (${g.inChannels}) and outChannels (${g.outChannels})`,
     );
   }
-  const need = {
-    x: g.batch * g.inChannels * g.inH * g.inW,
-    w: g.outChannels * (g.inChannels / g.groups) * g.kernelH * g.kernelW,
-    out: g.batch * g.outChannels * g.outH * g.outW,
-  };
-  for (const key of ['x', 'w', 'out'] as const) {
-    if (arrays[key].length < need[key]) {
-      throw new RangeError(`conv2d: ${key}-shaped array has ${arrays[key].length} elements, needs ${need[key]}`);
-    }
-  }
-  return packFields(g, CONV_FIELDS, 'conv2d');
+  checkLength('conv2d: x-shaped array', lengths.x, g.batch * g.inChannels * g.inH * g.inW);
+  checkLength('conv2d: w-shaped array', lengths.w, g.outChannels * (g.inChannels / g.groups) * g.kernelH * g.kernelW);
+  if (lengths.out !== null) checkLength('conv2d: out-shaped array', lengths.out, g.batch * g.outChannels * g.outH * g.outW);
+  return f;
 }
 
-const POOL_FIELDS = [
-  'batch',
-  'channels',
-  'inH',
-  'inW',
-  'kernelH',
-  'kernelW',
-  'strideH',
-  'strideW',
-  'padH',
-  'padW',
-  'outH',
-  'outW',
-] as const satisfies readonly (keyof Pool2dGeometry)[];
+/** Lengths of the arrays a pooling kernel checks, by their names in its messages. */
+export type PoolLengths = Partial<Record<'x' | 'dx' | 'out' | 'dy' | 'argmax', number>>;
 
-/** Validates a pooling call and packs its geometry for the addon (field order of its PoolGeometry). */
-export function poolGeometry(
-  op: string,
-  g: Pool2dGeometry,
-  lengths: Partial<Record<'x' | 'dx' | 'out' | 'dy' | 'argmax', number>>,
-): Int32Array {
-  for (const name of POOL_FIELDS) {
-    const value = g[name];
-    if (!Number.isInteger(value) || value < 0) {
-      throw new RangeError(`${op}: ${name} must be a non-negative integer, got ${value}`);
-    }
-  }
-  for (const name of ['kernelH', 'kernelW', 'strideH', 'strideW'] as const) {
-    if (g[name] < 1) throw new RangeError(`${op}: ${name} must be at least 1, got ${g[name]}`);
-  }
+/**
+ * Validates a pooling call and packs its geometry for the addon, in the field order of its PoolGeometry.
+ * The array is reused: it is valid until the next call.
+ */
+export function poolGeometry(op: string, g: Pool2dGeometry, lengths: PoolLengths): Int32Array {
+  const f = poolFields;
+  f[0] = field(op, 'batch', g.batch, 0);
+  f[1] = field(op, 'channels', g.channels, 0);
+  f[2] = field(op, 'inH', g.inH, 0);
+  f[3] = field(op, 'inW', g.inW, 0);
+  f[4] = field(op, 'kernelH', g.kernelH, 1);
+  f[5] = field(op, 'kernelW', g.kernelW, 1);
+  f[6] = field(op, 'strideH', g.strideH, 1);
+  f[7] = field(op, 'strideW', g.strideW, 1);
+  f[8] = field(op, 'padH', g.padH, 0);
+  f[9] = field(op, 'padW', g.padW, 0);
+  f[10] = field(op, 'outH', g.outH, 0);
+  f[11] = field(op, 'outW', g.outW, 0);
   const planes = g.batch * g.channels;
   const inSize = planes * g.inH * g.inW;
   const outSize = planes * g.outH * g.outW;
-  const need = { x: inSize, dx: inSize, out: outSize, dy: outSize, argmax: outSize };
-  for (const [name, length] of Object.entries(lengths) as [keyof typeof need, number][]) {
-    if (length < need[name]) throw new RangeError(`${op}: ${name} has ${length} elements, needs ${need[name]}`);
-  }
-  return packFields(g, POOL_FIELDS, op);
+  if (lengths.x !== undefined) checkLength(`${op}: x`, lengths.x, inSize);
+  if (lengths.dx !== undefined) checkLength(`${op}: dx`, lengths.dx, inSize);
+  if (lengths.out !== undefined) checkLength(`${op}: out`, lengths.out, outSize);
+  if (lengths.dy !== undefined) checkLength(`${op}: dy`, lengths.dy, outSize);
+  if (lengths.argmax !== undefined) checkLength(`${op}: argmax`, lengths.argmax, outSize);
+  return f;
 }
 
-function packFields<G>(g: G, fields: readonly (keyof G)[], op: string): Int32Array {
-  const packed = new Int32Array(fields.length);
-  for (const [i, name] of fields.entries()) {
-    const value = g[name] as number;
-    if (value > 0x7fffffff) throw new RangeError(`${op}: ${String(name)} is ${value}, beyond what the native kernels address`);
-    packed[i] = value;
-  }
-  return packed;
+function checkLength(what: string, length: number, needed: number): void {
+  if (length < needed) throw new RangeError(`${what} has ${length} elements, needs ${needed}`);
 }

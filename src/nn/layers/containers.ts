@@ -3,8 +3,25 @@ import { ShapeError } from '../../errors.js';
 import { formatShape, sameShape } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
+import { ReLU } from './activations.js';
+import { Conv2d } from './conv2d.js';
+import { Linear } from './linear.js';
+import { MaxPool2d } from './pooling.js';
 
-/** Runs its layers one after another; children are named by index (`0.weight`, `1.bias`, …). */
+/**
+ * True when `layer` is a `type` running that class's own forward. Only such layers are fused: a forward
+ * patched on the instance (a summary's probe, a user's hook) or overridden by a subclass must see its call.
+ */
+function isPlain<T extends Module>(layer: Module | undefined, type: abstract new (...args: never[]) => T): layer is T {
+  return layer instanceof type && layer.forward === type.prototype.forward;
+}
+
+/**
+ * Runs its layers one after another; children are named by index (`0.weight`, `1.bias`, …). Runs of layers
+ * that have a fused op run as one: a Conv2d or Linear followed by ReLU applies the ReLU as it writes its
+ * output, and a Conv2d (with its ReLU) followed by MaxPool2d is pooled in the same op. Values and gradients
+ * are those of the layers one by one, for fewer passes over memory.
+ */
 export class Sequential extends Module {
   readonly layers: Module[];
 
@@ -14,8 +31,27 @@ export class Sequential extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    const layers = this.layers;
     let out = x;
-    for (const layer of this.layers) out = layer.forward(out);
+    for (let i = 0; i < layers.length; i++) {
+      const layer = layers[i]!;
+      if (isPlain(layer, Conv2d) || isPlain(layer, Linear)) {
+        const relu = isPlain(layers[i + 1], ReLU);
+        const poolAt = relu ? i + 2 : i + 1;
+        const pool = layers[poolAt];
+        if (layer instanceof Conv2d && isPlain(pool, MaxPool2d)) {
+          out = layer.forwardFused(out, relu ? 'relu' : 'none', pool);
+          i = poolAt;
+          continue;
+        }
+        if (relu) {
+          out = layer.forwardFused(out, 'relu');
+          i++;
+          continue;
+        }
+      }
+      out = layer.forward(out);
+    }
     return out;
   }
 

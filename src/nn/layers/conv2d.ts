@@ -1,11 +1,14 @@
+import type { FusedActivation } from '../../backend/backend.js';
 import { ArgumentError } from '../../errors.js';
 import { conv2d, pair, type Conv2dOptions, type Size2d } from '../../ops/conv.js';
+import { conv2dMaxPool } from '../../ops/conv-pool.js';
 import { zeros } from '../../tensor/creation.js';
 import type { Generator } from '../../tensor/random.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { kaimingUniform_, uniform_ } from '../init.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
+import type { MaxPool2d } from './pooling.js';
 
 /** Options of {@link Conv2d}. */
 export interface Conv2dLayerOptions extends Conv2dOptions {
@@ -49,6 +52,15 @@ export class Conv2d extends Module {
 
   forward(x: Tensor): Tensor {
     return conv2d(x, this.weight, this.bias, this.options);
+  }
+
+  /**
+   * The layer's output with `activation` applied in the same op and, when `pool` is given, max-pooled by
+   * it: what Sequential runs for Conv2d, ReLU and MaxPool2d in a row.
+   */
+  forwardFused(x: Tensor, activation: FusedActivation, pool?: MaxPool2d): Tensor {
+    if (pool === undefined) return conv2d(x, this.weight, this.bias, this.options, activation);
+    return conv2dMaxPool(x, this.weight, this.bias, this.options, activation, pool.kernelSize, pool.options);
   }
 
   override describe(): string {

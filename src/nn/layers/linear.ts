@@ -1,7 +1,6 @@
+import type { FusedActivation } from '../../backend/backend.js';
 import { ArgumentError, ShapeError } from '../../errors.js';
-import { add } from '../../ops/arithmetic.js';
-import { matmul } from '../../ops/matmul.js';
-import { transpose } from '../../ops/shape.js';
+import { linear } from '../../ops/linear.js';
 import { formatShape } from '../../tensor/shape.js';
 import { zeros } from '../../tensor/creation.js';
 import type { Generator } from '../../tensor/random.js';
@@ -40,11 +39,15 @@ export class Linear extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    return this.forwardFused(x, 'none');
+  }
+
+  /** The layer's output with `activation` applied in the same op (what Sequential runs for Linear + ReLU). */
+  forwardFused(x: Tensor, activation: FusedActivation): Tensor {
     if (x.shape[x.ndim - 1] !== this.inFeatures) {
       throw new ShapeError(`Linear(${this.inFeatures}→${this.outFeatures}): input ${formatShape(x.shape)} must end in ${this.inFeatures} features`);
     }
-    const y = matmul(x, transpose(this.weight));
-    return this.bias ? add(y, this.bias) : y;
+    return linear(x, this.weight, this.bias, activation);
   }
 
   override describe(): string {

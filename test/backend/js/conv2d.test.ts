@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { Conv2dGeometry, FloatArray } from '../../../src/backend/backend.js';
-import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from '../../../src/backend/js/conv2d.js';
+import { conv2d, conv2dBackwardInput, conv2dBackwardWeight, conv2dMaxPool } from '../../../src/backend/js/conv2d.js';
+import { maxPool2d } from '../../../src/backend/js/pool2d.js';
 import { assertClose, randomArray, seededRandom, tolerance } from '../../helpers/arrays.js';
 import { convGeometry, type ConvConfig } from '../../helpers/kernel-cases.js';
 
@@ -161,6 +162,49 @@ for (const type of [Float32Array, Float64Array]) {
     });
   }
 }
+
+/** The unary relu's rule on every element: NaN stays, −0 becomes +0. */
+function reluOf(values: FloatArray): FloatArray {
+  return values.map((v) => (v > 0 || Number.isNaN(v) ? v : 0));
+}
+
+for (const [index, c] of CONFIGS.entries()) {
+  test(`conv2d with a fused ReLU is the ReLU of conv2d, and conv2dMaxPool its max pooling: ${c.name}`, () => {
+    const g = convGeometry({ ...c, bias: true });
+    const rand = seededRandom(100 + index);
+    const x = randomArray(Float32Array, g.batch * g.inChannels * g.inH * g.inW, rand);
+    const w = randomArray(Float32Array, g.outChannels * (g.inChannels / g.groups) * g.kernelH * g.kernelW, rand);
+    const bias = randomArray(Float32Array, g.outChannels, rand);
+    const size = g.batch * g.outChannels * g.outH * g.outW;
+    const plain = new Float32Array(size);
+    conv2d(g, x, w, bias, plain);
+    const activated = new Float32Array(size).fill(NaN);
+    conv2d(g, x, w, bias, activated, 'relu');
+    assert.deepEqual(activated, reluOf(plain));
+    // A 2×2 pooling where the output allows one, else a window covering it all.
+    const [kernelH, kernelW] = g.outH >= 2 && g.outW >= 2 ? [2, 2] : [g.outH, g.outW];
+    const pool = {
+      batch: g.batch, channels: g.outChannels, inH: g.outH, inW: g.outW, kernelH, kernelW, strideH: kernelH, strideW: kernelW,
+      padH: 0, padW: 0, outH: Math.floor(g.outH / kernelH), outW: Math.floor(g.outW / kernelW),
+    };
+    const pooledSize = g.batch * g.outChannels * pool.outH * pool.outW;
+    const want = new Float32Array(pooledSize);
+    maxPool2d(pool, activated, want, null);
+    const got = new Float32Array(pooledSize).fill(NaN);
+    conv2dMaxPool(g, pool, x, w, bias, got, 'relu');
+    assert.deepEqual(got, want);
+  });
+}
+
+test('conv2dMaxPool rejects a pooling that does not take the convolution output', () => {
+  const g = convGeometry({ name: '', inChannels: 2, outChannels: 3, inH: 5, inW: 5, kernel: [3, 3] });
+  const pool = { batch: 1, channels: 3, inH: 3, inW: 3, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2, padH: 0, padW: 0, outH: 1, outW: 1 };
+  const x = new Float32Array(50);
+  const w = new Float32Array(54);
+  conv2dMaxPool(g, pool, x, w, null, new Float32Array(3));
+  assert.throws(() => conv2dMaxPool(g, { ...pool, channels: 2 }, x, w, null, new Float32Array(3)), /pooling takes \[1, 2, 3, 3\] but the convolution gives \[1, 3, 3, 3\]/);
+  assert.throws(() => conv2dMaxPool(g, { ...pool, inW: 4 }, x, w, null, new Float32Array(3)), /conv2dMaxPool/);
+});
 
 test('conv2d rejects inconsistent convGeometry and short arrays', () => {
   const g = convGeometry({ name: '', inChannels: 4, outChannels: 6, inH: 3, inW: 3, kernel: [3, 3], groups: 2 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { GemmArgs, PackedMatrix } from '../../../src/backend/backend.js';
 import { gemm, gemmPacked, packB } from '../../../src/backend/js/gemm.js';
-import { assertClose, seededRandom, tolerance } from '../../helpers/arrays.js';
+import { assertClose, randomArray, seededRandom, tolerance } from '../../helpers/arrays.js';
 import { GEMM_SCALARS, GEMM_SIZES, GEMM_TRANS, makeGemmArgs, type GemmCase } from '../../helpers/kernel-cases.js';
 /** The definition: C[i][j] = alpha · Σ_p op(A)[i][p] · op(B)[p][j] + beta · C[i][j], with beta = 0 ignoring C. */
 function naiveGemm(g: GemmArgs): void {
@@ -104,6 +104,52 @@ for (const type of [Float32Array, Float64Array]) {
     assert.deepEqual([...zeroK.c.subarray(0, 4)], [0, 0, 0, 0]);
   });
 }
+
+/** The epilogue by its definition: C[i][j] = act(C[i][j] + bias[j]), relu keeping NaN and making −0 +0. */
+function naiveEpilogue(g: GemmArgs): void {
+  for (let i = 0; i < g.m; i++) {
+    for (let j = 0; j < g.n; j++) {
+      const ci = g.cOffset + i * g.ldc + j;
+      const v = g.bias ? g.c[ci]! + g.bias[j]! : g.c[ci]!;
+      g.c[ci] = g.activation === 'relu' ? (Number.isNaN(v) ? v : Math.max(v, 0) + 0) : v;
+    }
+  }
+}
+
+for (const type of [Float32Array, Float64Array]) {
+  test(`gemm and gemmPacked add a bias and apply ReLU after the product (${type.name})`, () => {
+    const rand = seededRandom(type === Float32Array ? 7 : 8);
+    for (const c of cases(rand)) {
+      for (const [withBias, activation] of [[true, 'none'], [false, 'relu'], [true, 'relu']] as const) {
+        const args = makeGemmArgs(type, c, rand);
+        const bias = withBias ? randomArray(type, c.n, rand) : null;
+        const want = args.c.slice();
+        naiveGemm({ ...args, c: want });
+        naiveEpilogue({ ...args, c: want, bias, activation });
+        const got = args.c.slice();
+        gemm({ ...args, c: got, bias, activation });
+        assertClose(got, want, tolerance(type), `gemm ${JSON.stringify(c)}, bias ${withBias}, ${activation}`);
+        const packed = packB(args.b, args.bOffset, args.ldb, args.transB, c.k, c.n);
+        const packedGot = args.c.slice();
+        gemmPacked({ ...args, b: packed, c: packedGot, bias, activation });
+        assertClose(packedGot, want, tolerance(type), `gemmPacked ${JSON.stringify(c)}, bias ${withBias}, ${activation}`);
+      }
+    }
+  });
+}
+
+test('the ReLU epilogue keeps NaN and turns −0 into +0; with k = 0 it acts on beta · C + bias', () => {
+  const base = { m: 1, n: 4, k: 1, aOffset: 0, lda: 1, transA: false, bOffset: 0, ldb: 4, transB: false, cOffset: 0, ldc: 4 };
+  const c = new Float32Array(4);
+  gemm({ ...base, a: new Float32Array([1]), b: new Float32Array([NaN, -0, -2, 3]), c, alpha: 1, beta: 0, activation: 'relu' });
+  assert.ok(Number.isNaN(c[0]));
+  assert.ok(Object.is(c[1], 0));
+  assert.deepEqual([...c.subarray(2)], [0, 3]);
+  const scaled = new Float32Array([1, -1, 2, -2]);
+  gemm({ ...base, k: 0, a: new Float32Array(0), b: new Float32Array(0), c: scaled, alpha: 1, beta: 2, bias: new Float32Array([0, 3, -5, 0]), activation: 'relu' });
+  assert.deepEqual([...scaled], [2, 1, 0, 0]);
+  assert.throws(() => gemm({ ...base, a: new Float32Array([1]), b: new Float32Array(4), c, alpha: 1, beta: 0, bias: new Float32Array(3) }), /bias has 3 elements, needs 4/);
+});
 
 test('gemm handles m = 0 and n = 0 without touching C', () => {
   const c = new Float64Array([7, 8, 9]);

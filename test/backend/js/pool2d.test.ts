@@ -115,6 +115,9 @@ for (const type of [Float32Array, Float64Array]) {
       assert.deepEqual([...out], want.out);
       assert.deepEqual([...argmax], want.argmax);
       assertClose(dx, want.dx, tolerance(type), 'dx');
+      const valuesOnly = new type(outSize).fill(NaN);
+      maxPool2d(g, x, valuesOnly, null);
+      assert.deepEqual([...valuesOnly], want.out, 'without positions');
     });
 
     for (const countIncludePad of [true, false]) {

@@ -4,6 +4,7 @@ import * as js from '../../../src/backend/js/conv2d.js';
 import { assertClose, randomArray, seededRandom } from '../../helpers/arrays.js';
 import { forEachConfiguration, nativeBackend } from './native.js';
 import { convGeometry, type ConvConfig } from '../../helpers/kernel-cases.js';
+import type { Conv2dGeometry, Pool2dGeometry } from '../../../src/backend/backend.js';
 const native = nativeBackend();
 
 const CONFIGS: ConvConfig[] = [
@@ -94,6 +95,43 @@ for (const [index, c] of CONFIGS.entries()) {
   });
 }
 
+/** Max poolings of a convolution's output: 2×2 at stride 2 (its own kernel) and 3×3 at stride 2, padded. */
+function poolingsOf(g: Conv2dGeometry): Pool2dGeometry[] {
+  const of = (kernel: number, pad: number): Pool2dGeometry => ({
+    batch: g.batch, channels: g.outChannels, inH: g.outH, inW: g.outW, kernelH: kernel, kernelW: kernel, strideH: 2, strideW: 2,
+    padH: pad, padW: pad, outH: Math.floor((g.outH + 2 * pad - kernel) / 2) + 1, outW: Math.floor((g.outW + 2 * pad - kernel) / 2) + 1,
+  });
+  return g.outH >= 2 && g.outW >= 2 ? [of(2, 0), of(3, 1)] : [of(3, 1)];
+}
+
+for (const [index, c] of CONFIGS.entries()) {
+  test(`conv2d with a fused ReLU, and conv2dMaxPool, match the js backend: ${c.name}`, () => {
+    const g = convGeometry(c);
+    const rand = seededRandom(200 + index);
+    const x = randomArray(Float32Array, g.batch * g.inChannels * g.inH * g.inW, rand);
+    const w = randomArray(Float32Array, g.outChannels * (g.inChannels / g.groups) * g.kernelH * g.kernelW, rand);
+    const bias = c.bias === true ? randomArray(Float32Array, g.outChannels, rand) : null;
+    const size = g.batch * g.outChannels * g.outH * g.outW;
+    const want = new Float32Array(size);
+    js.conv2d(g, x, w, bias, want, 'relu');
+    const pools = poolingsOf(g).map((pool) => {
+      const pooled = new Float32Array(pool.batch * pool.channels * pool.outH * pool.outW);
+      js.conv2dMaxPool(g, pool, x, w, bias, pooled, 'relu');
+      return { pool, pooled };
+    });
+    forEachConfiguration(native, (config) => {
+      const out = new Float32Array(size).fill(NaN);
+      native.conv2d(g, x, w, bias, out, 'relu');
+      assertClose(out, want, 1e-5, `relu (${config})`);
+      for (const { pool, pooled } of pools) {
+        const got = new Float32Array(pooled.length).fill(NaN);
+        native.conv2dMaxPool(g, pool, x, w, bias, got, 'relu');
+        assertClose(got, pooled, 1e-5, `pooled ${pool.kernelH}×${pool.kernelW} (${config})`);
+      }
+    });
+  });
+}
+
 test('float64 convolutions run on the js kernels, with identical results', () => {
   const g = convGeometry(CONFIGS[16]!);
   const rand = seededRandom(99);
@@ -124,4 +162,9 @@ test('conv2d rejects inconsistent convGeometry and short arrays, with the js mes
   assert.throws(() => native.conv2d(g, x, w, new Float32Array(5), out), /bias has 5 elements, needs 6/);
   assert.throws(() => native.conv2dBackwardWeight(g, x, out, w.subarray(1)), /w-shaped array/);
   assert.throws(() => native.conv2dBackwardInput(g, out.subarray(1), w, x), /out-shaped array/);
+  const pool = { batch: 1, channels: 6, inH: 1, inW: 1, kernelH: 1, kernelW: 1, strideH: 1, strideW: 1, padH: 0, padW: 0, outH: 1, outW: 1 };
+  native.conv2dMaxPool(g, pool, x, w, null, out);
+  assert.throws(() => native.conv2dMaxPool(g, { ...pool, channels: 5 }, x, w, null, out), /pooling takes \[1, 5, 1, 1\]/);
+  assert.throws(() => native.conv2dMaxPool(g, pool, x, w, null, out.subarray(1)), /conv2dMaxPool: out has 5 elements, needs 6/);
+  assert.throws(() => native.conv2dMaxPool(g, pool, x.subarray(1), w, null, out), /x-shaped array has 35 elements/);
 });

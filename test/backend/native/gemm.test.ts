@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { GemmArgs, PackedMatrix } from '../../../src/backend/backend.js';
 import { gemm as jsGemm, packB as jsPackB } from '../../../src/backend/js/gemm.js';
 import { BackendError } from '../../../src/errors.js';
-import { assertClose, seededRandom, type FloatArrayConstructor } from '../../helpers/arrays.js';
+import { assertClose, randomArray, seededRandom, type FloatArrayConstructor } from '../../helpers/arrays.js';
 import { forEachConfiguration, nativeBackend } from './native.js';
 import { GEMM_SCALARS, GEMM_SIZES, GEMM_TRANS, makeGemmArgs, type GemmCase } from '../../helpers/kernel-cases.js';
 const native = nativeBackend();
@@ -71,6 +71,73 @@ test('gemmPacked matches the js backend on ragged shapes, for every kernel famil
       const got = args.c.slice();
       native.gemmPacked({ ...args, b: packed, c: got });
       assertClose(got, want, 1e-5, `gemmPacked ${JSON.stringify(c)} (${config})`);
+    }
+  });
+});
+
+test('the bias and ReLU epilogue matches the js backend, for every kernel family and thread count', () => {
+  const rand = seededRandom(21);
+  const all = [...cases(rand)].flatMap((c) =>
+    (['none', 'relu'] as const).map((activation) => {
+      const args = { ...makeGemmArgs(Float32Array, c, rand), bias: randomArray(Float32Array, c.n, rand), activation };
+      const want = args.c.slice();
+      jsGemm({ ...args, c: want });
+      return { c, args, want };
+    }),
+  );
+  forEachConfiguration(native, (config) => {
+    for (const { c, args, want } of all) {
+      const got = args.c.slice();
+      native.gemm({ ...args, c: got });
+      assertClose(got, want, 1e-5, `gemm ${JSON.stringify(c)}, ${args.activation} (${config})`);
+      const packed = native.packB(args.b, args.bOffset, args.ldb, args.transB, c.k, c.n);
+      const packedGot = args.c.slice();
+      native.gemmPacked({ ...args, b: packed, c: packedGot });
+      assertClose(packedGot, want, 1e-5, `gemmPacked ${JSON.stringify(c)}, ${args.activation} (${config})`);
+    }
+  });
+});
+
+test('products of a few rows by a transposed B (read in place, without packing) match the js backend', () => {
+  const rand = seededRandom(22);
+  const all: { c: GemmCase; args: GemmArgs; want: Float32Array }[] = [];
+  // Depths around the vector widths, widths around the row blocks, and one product large enough to split.
+  const shapes: [number, number][] = [[1, 1], [7, 15], [8, 16], [9, 17], [130, 33], [5, 1601], [600, 700]];
+  for (const m of [1, 2, 3, 4, 5]) {
+    for (const [n, k] of shapes) {
+      for (const transA of [false, true]) {
+        const c = { m, n, k, transA, transB: true, alpha: m === 2 ? -0.75 : 1, beta: m === 3 ? 0.5 : 0 };
+        const args = { ...makeGemmArgs(Float32Array, c, rand), bias: m === 4 ? randomArray(Float32Array, n, rand) : null, activation: m === 1 ? ('relu' as const) : ('none' as const) };
+        const want = args.c.slice() as Float32Array;
+        jsGemm({ ...args, c: want });
+        all.push({ c, args, want });
+      }
+    }
+  }
+  forEachConfiguration(native, (config) => {
+    for (const { c, args, want } of all) {
+      const got = args.c.slice();
+      native.gemm({ ...args, c: got });
+      assertClose(got, want, 1e-5, `gemm ${JSON.stringify(c)} (${config})`);
+    }
+  });
+});
+
+test('the ReLU epilogue keeps NaN and turns −0 into +0, as the js backend', () => {
+  forEachConfiguration(native, (config) => {
+    for (const m of [1, 9]) {
+      // C = −1 · A · Bᵀ with every row of A [1] and Bᵀ [NaN, 0, 2, −3]: NaN, −0, −2, 3 before the ReLU.
+      const args = {
+        m, n: 4, k: 1, a: new Float32Array(m).fill(1), aOffset: 0, lda: 1, transA: false,
+        b: new Float32Array([NaN, 0, 2, -3]), bOffset: 0, ldb: 1, transB: true, cOffset: 0, ldc: 4,
+        alpha: -1, beta: 0, activation: 'relu' as const,
+      };
+      const got = new Float32Array(4 * m);
+      native.gemm({ ...args, c: got });
+      for (let i = 0; i < m; i++) {
+        const row = got.subarray(4 * i, 4 * i + 4);
+        assert.ok(Number.isNaN(row[0]) && Object.is(row[1], 0) && row[2] === 0 && row[3] === 3, `row ${i}: ${[...row]} (m ${m}, ${config})`);
+      }
     }
   });
 });
@@ -228,6 +295,7 @@ test('gemm rejects operands too small for their shape, with the js messages', ()
   assert.throws(() => native.gemm({ ...base, c: new Float32Array(8) }), /C .* needs 9 elements/);
   assert.throws(() => native.gemm({ ...base, k: -1 }), /k must be a non-negative integer/);
   assert.throws(() => native.gemm({ ...base, m: 1.5 }), /m must be a non-negative integer, got 1.5/);
+  assert.throws(() => native.gemm({ ...base, bias: new Float32Array(2) }), /bias has 2 elements, needs 3/);
   assert.throws(() => native.packB(new Float32Array(5), 0, 3, true, 3, 2), /B .* needs 6 elements/);
   const packed = native.packB(new Float32Array(9), 0, 3, false, 3, 3);
   assert.throws(() => native.gemmPacked({ ...base, b: packed, c: new Float32Array(8) }), /C .* needs 9 elements/);

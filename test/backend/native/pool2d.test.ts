@@ -57,6 +57,9 @@ for (const [index, c] of CONFIGS.entries()) {
       native.maxPool2d(g, x, out, argmax);
       native.maxPool2dBackward(g, dy, argmax, dx);
       assert.deepEqual({ out, argmax, dx }, want, `max pooling (${config})`);
+      const valuesOnly = new Float32Array(outSize).fill(NaN);
+      native.maxPool2d(g, x, valuesOnly, null);
+      assert.deepEqual(valuesOnly, want.out, `max pooling without positions (${config})`);
       for (const [i, countIncludePad] of [true, false].entries()) {
         const avgOut = new Float32Array(outSize).fill(NaN);
         const avgDx = new Float32Array(inSize).fill(NaN);
@@ -84,6 +87,9 @@ test('2×2 stride-2 max pooling (its own kernel) follows the js rules for every 
     const got = { out: new Float32Array(windows).fill(7), argmax: new Int32Array(windows).fill(-7) };
     native.maxPool2d(g, x, got.out, got.argmax);
     assert.deepEqual(got, want, config);
+    const valuesOnly = new Float32Array(windows).fill(7);
+    native.maxPool2d(g, x, valuesOnly, null);
+    assert.deepEqual(valuesOnly, want.out, `without positions (${config})`);
   });
 });
 

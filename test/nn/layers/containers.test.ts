@@ -1,8 +1,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { Generator, ShapeError, add, fromArray, mul, randn, relu, sum } from '../../../src/index.js';
-import { Conv2d, Linear, ReLU, Residual, Sequential } from '../../../src/nn/index.js';
-import { assertClose, values } from '../util.js';
+import { Generator, ShapeError, Tensor, add, fromArray, mul, noGrad, randn, relu, sum } from '../../../src/index.js';
+import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, Residual, Sequential } from '../../../src/nn/index.js';
+import { assertClose, castModule, values } from '../util.js';
 
 describe('Sequential', () => {
   test('runs its layers in order', () => {
@@ -24,6 +24,78 @@ describe('Sequential', () => {
     assert.deepEqual(model.namedChildren().map(([n]) => n), ['0', '1']);
     assert.deepEqual(Object.keys(model.stateDict()), ['1.weight', '1.bias']);
     assert.equal(model.layers.length, 2);
+  });
+});
+
+describe('Sequential: fused layers', () => {
+  /** The names of the ops in the graph behind `t`, each once. */
+  function opsBehind(t: Tensor): Set<string> {
+    const names = new Set<string>();
+    const seen = new Set<unknown>();
+    const visit = (u: Tensor): void => {
+      if (u.gradFn === null || seen.has(u.gradFn)) return;
+      seen.add(u.gradFn);
+      names.add(u.gradFn.name);
+      u.gradFn.inputs.forEach(visit);
+    };
+    visit(t);
+    return names;
+  }
+
+  function model(generator: Generator): Sequential {
+    return new Sequential(
+      new Conv2d(2, 3, 3, { padding: 1, generator }), new ReLU(), new MaxPool2d(2),
+      new Conv2d(3, 4, 3, { generator }), new MaxPool2d(2, { stride: 1 }),
+      new Conv2d(4, 4, 1, { generator }), new ReLU(),
+      new Flatten(), new Linear(4, 6, { generator }), new ReLU(), new Linear(6, 2, { generator }),
+    );
+  }
+
+  /** The same layers run one by one, as Sequential would without fusion. */
+  function oneByOne(m: Sequential, x: Tensor): Tensor {
+    return m.layers.reduce((out, layer) => layer.forward(out), x);
+  }
+
+  for (const dtype of ['float64', 'float32'] as const) {
+    test(`Conv2d, ReLU, MaxPool2d and Linear, ReLU give the values and gradients of the layers one by one (${dtype})`, () => {
+      const m = model(new Generator(1));
+      if (dtype === 'float64') castModule(m, 'float64');
+      const x = randn([3, 2, 8, 8], { dtype, generator: new Generator(2) });
+      const tol = dtype === 'float64' ? 1e-12 : 1e-5;
+      const fused = m.forward(x);
+      assert.ok(!opsBehind(fused).has('relu'), 'the ReLUs run inside conv2d and linear');
+      sum(mul(fused, fused)).backward();
+      const grads = m.parameters().map((p) => values(p.grad!));
+      m.zeroGrad();
+      const plain = oneByOne(m, x);
+      assert.ok(opsBehind(plain).has('relu'));
+      assertClose(fused, plain, tol, 'output');
+      sum(mul(plain, plain)).backward();
+      m.parameters().forEach((p, i) => assertClose(grads[i]!, p.grad!, tol, `gradient ${i}`));
+      assertClose(noGrad(() => m.forward(x)), plain, tol, 'output without gradients (pooled in the convolution)');
+    });
+  }
+
+  test('a layer whose forward is patched or overridden is not fused, so it sees its call', () => {
+    const m = model(new Generator(3));
+    const x = randn([2, 2, 8, 8], { generator: new Generator(4) });
+    const want = values(noGrad(() => m.forward(x)));
+    const hooked = m.layers[1] as ReLU;
+    let calls = 0;
+    hooked.forward = (input: Tensor): Tensor => {
+      calls++;
+      return ReLU.prototype.forward.call(hooked, input);
+    };
+    assertClose(noGrad(() => m.forward(x)), want, 1e-6);
+    assert.equal(calls, 1);
+    class Doubling extends Linear {
+      override forward(input: Tensor): Tensor {
+        return mul(super.forward(input), 2);
+      }
+    }
+    const doubling = new Doubling(4, 3, { generator: new Generator(5) });
+    const inputs = randn([5, 4], { generator: new Generator(6) });
+    assertClose(new Sequential(doubling, new ReLU()).forward(inputs), relu(mul(doubling.forwardFused(inputs, 'none'), 2)), 1e-6);
   });
 });
 
