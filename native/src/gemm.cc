@@ -11,9 +11,14 @@ namespace {
 // Below this many multiply-adds, waking workers costs more than it saves.
 constexpr int64_t kParallelMinWork = int64_t{1} << 20;
 
+// Threads that share the columns of C share one packing of B up to this size (8 MiB); a larger B is packed
+// block by block as it is used, so that it stays in cache.
+constexpr int64_t kSharedPackMaxFloats = int64_t{1} << 21;
+
 // A few-row product reads all of B once and does little else, so it is split over the threads by the size
-// of B: each core then streams its share from its own cache.
-constexpr int64_t kRowDotsParallelMinB = int64_t{1} << 16;
+// of B, only from a size where each core streaming its share gains more than the hand-over costs (a
+// Linear layer of 1600 × 128 weights does not gain).
+constexpr int64_t kRowDotsParallelMinB = int64_t{1} << 20;
 
 int64_t roundUp(int64_t x, int64_t multiple) { return (x + multiple - 1) / multiple * multiple; }
 
@@ -163,6 +168,22 @@ void scaleC(float* c, int64_t ldc, int64_t m, int64_t n, float beta) {
   }
 }
 
+// B packed once for all the tiles of a product (see multiply), in packB's layout: each k-block of the
+// calling thread's buffer is packed by whichever thread takes it.
+Product withSharedB(const MicroKernel& kernel, ThreadPool& pool, const Product& pr) {
+  static thread_local AlignedBuffer buffer;
+  const int64_t stride = roundUp(pr.n, kernel.nr);
+  float* packed = buffer.reserve(static_cast<size_t>(pr.k * stride));
+  const int64_t blocks = (pr.k + kernel.kc - 1) / kernel.kc;
+  pool.parallelFor(blocks, [&](int64_t block) {
+    const int64_t p0 = block * kernel.kc;
+    packBPanels(kernel, pr.b.matrix, p0, std::min(kernel.kc, pr.k - p0), 0, pr.n, packed + p0 * stride);
+  });
+  Product shared = pr;
+  shared.b = RightOperand{MatrixRef{nullptr, 0, false}, packed, stride};
+  return shared;
+}
+
 // Splits C into a grid of tiles, one per thread. Each tile packs its own panels, so the grid shape is
 // the one that duplicates the least packing (tiles in a row of the grid each pack the same A rows, tiles
 // in a column the same B columns).
@@ -192,6 +213,10 @@ void multiply(const MicroKernel& kernel, ThreadPool& pool, const Product& pr) {
     }
   }
   if (gridRows * gridCols == 1) return multiplyBlock(kernel, pr, 0, pr.m, 0, pr.n);
+  if (gridCols == 1 && pr.b.packed == nullptr && pr.k * roundUp(pr.n, kernel.nr) <= kSharedPackMaxFloats) {
+    // Every tile would pack the whole of B for itself: pack it once instead, spread over the threads.
+    return multiply(kernel, pool, withSharedB(kernel, pool, pr));
+  }
   // Tile edges fall on register-tile boundaries so that prepacked panels line up.
   const auto edge = [](int64_t index, int64_t parts, int64_t tiles, int64_t tileSize, int64_t size) {
     return std::min(size, tiles * index / parts * tileSize);

@@ -65,6 +65,7 @@ const CONFIGS: ConvConfig[] = [
   },
   { name: 'reference CNN, first layer', batch: 8, inChannels: 1, outChannels: 32, inH: 28, inW: 28, kernel: [3, 3], bias: true },
   { name: 'reference CNN, second layer', batch: 8, inChannels: 32, outChannels: 64, inH: 13, inW: 13, kernel: [3, 3], bias: true },
+  { name: 'one large image, its panels shared out', inChannels: 32, outChannels: 64, inH: 40, inW: 40, kernel: [3, 3], bias: true },
   { name: 'empty batch', batch: 0, inChannels: 3, outChannels: 4, inH: 5, inW: 5, kernel: [3, 3], bias: true },
 ];
 

@@ -101,8 +101,8 @@ test('the bias and ReLU epilogue matches the js backend, for every kernel family
 test('products of a few rows by a transposed B (read in place, without packing) match the js backend', () => {
   const rand = seededRandom(22);
   const all: { c: GemmCase; args: GemmArgs; want: Float32Array }[] = [];
-  // Depths around the vector widths, widths around the row blocks, and one product large enough to split.
-  const shapes: [number, number][] = [[1, 1], [7, 15], [8, 16], [9, 17], [130, 33], [5, 1601], [600, 700]];
+  // Depths around the vector widths, widths around the row blocks, and a B large enough to be split.
+  const shapes: [number, number][] = [[1, 1], [7, 15], [8, 16], [9, 17], [130, 33], [5, 1601], [1030, 1030]];
   for (const m of [1, 2, 3, 4, 5]) {
     for (const [n, k] of shapes) {
       for (const transA of [false, true]) {
