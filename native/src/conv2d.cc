@@ -305,6 +305,84 @@ class ForwardPass {
   float* packedW_;
 };
 
+// Convolutions with at most this many taps (input channels times kernel taps) run on the family's direct
+// kernel when it has one: a 3 × 3 kernel over one or three channels has 9 or 27.
+constexpr int64_t kDirectMaxTaps = 32;
+
+// The direct kernel's view of a convolution: stride 1, no dilation, one group, few taps. Images are padded
+// into a scratch copy first when the geometry pads them.
+class DirectPass {
+ public:
+  static bool applies(const MicroKernel& kernel, const ConvGeometry& g) {
+    return kernel.directConv != nullptr && g.groups == 1 && g.strideH == 1 && g.strideW == 1 && g.dilationH == 1 &&
+           g.dilationW == 1 && g.inChannels * g.kernelH * g.kernelW <= kDirectMaxTaps;
+  }
+
+  DirectPass(const MicroKernel& kernel, const ConvGeometry& g, const float* w, const float* bias, Activation activation)
+      : kernel_(kernel), g_(g) {
+    // The padded input covers every tap of every output position.
+    paddedH_ = std::max(g.inH + g.padTop, g.outH + g.kernelH - 1);
+    paddedW_ = std::max(g.inW + g.padLeft, g.outW + g.kernelW - 1);
+    padded_ = g.padTop != 0 || g.padLeft != 0 || paddedH_ != g.inH || paddedW_ != g.inW;
+    const int64_t inputPlane = padded_ ? paddedH_ * paddedW_ : g.inH * g.inW;
+    for (int64_t c = 0; c < g.inChannels; ++c) {
+      for (int64_t kh = 0; kh < g.kernelH; ++kh) {
+        for (int64_t kw = 0; kw < g.kernelW; ++kw) {
+          offsets_[static_cast<size_t>(taps_++)] = static_cast<int32_t>(c * inputPlane + kh * (padded_ ? paddedW_ : g.inW) + kw);
+        }
+      }
+    }
+    image_ = DirectConvImage{nullptr, padded_ ? paddedW_ : g.inW, offsets_, taps_, w, bias,
+                             g.outChannels, g.outH, g.outW, activation == Activation::kRelu, false, nullptr};
+  }
+
+  // Convolves image xImage ([Cin, inH, inW]) into out ([Cout, outH, outW], or pooled 2 × 2 when poolPairs).
+  void run(const float* xImage, float* out, bool poolPairs) const {
+    DirectConvImage image = image_;
+    image.x = padded_ ? padInto(xImage) : xImage;
+    image.out = out;
+    image.poolPairs = poolPairs;
+    kernel_.directConv(image);
+  }
+
+ private:
+  // The image with its zero padding, in the calling thread's scratch.
+  const float* padInto(const float* xImage) const {
+    float* copy = paddedScratch(static_cast<size_t>(g_.inChannels * paddedH_ * paddedW_));
+    std::fill(copy, copy + g_.inChannels * paddedH_ * paddedW_, 0.0f);
+    for (int64_t c = 0; c < g_.inChannels; ++c) {
+      for (int64_t h = 0; h < g_.inH && g_.padTop + h < paddedH_; ++h) {
+        const float* src = xImage + (c * g_.inH + h) * g_.inW;
+        const int64_t width = std::min(g_.inW, paddedW_ - g_.padLeft);
+        std::copy(src, src + width, copy + (c * paddedH_ + g_.padTop + h) * paddedW_ + g_.padLeft);
+      }
+    }
+    return copy;
+  }
+
+  static float* paddedScratch(size_t size) {
+    static thread_local AlignedBuffer buffer;
+    return buffer.reserve(size);
+  }
+
+  const MicroKernel& kernel_;
+  const ConvGeometry g_;
+  int64_t paddedH_ = 0, paddedW_ = 0;
+  bool padded_ = false;
+  int32_t offsets_[kDirectMaxTaps] = {};
+  int taps_ = 0;
+  DirectConvImage image_{};
+};
+
+// Runs runImages(first, last) over the batch, spread over the threads when there are enough images.
+template <typename RunImages>
+void forEachImageRange(ThreadPool& pool, int64_t batch, const RunImages& runImages) {
+  const bool byImages = pool.threads() > 1 && !ThreadPool::insideTask() && batch >= pool.threads();
+  const int64_t parts = byImages ? std::min<int64_t>(batch, 16 * pool.threads()) : 1;
+  if (parts == 1) return runImages(0, batch);
+  pool.parallelFor(parts, [&](int64_t part) { runImages(batch * part / parts, batch * (part + 1) / parts); });
+}
+
 // Runs task(image, group) for every pair, spread over images and groups or one after another.
 template <typename Task>
 void forEachImageAndGroup(ThreadPool& pool, const ConvGeometry& g, const Task& task) {
@@ -323,6 +401,14 @@ void conv2dForward(const MicroKernel& kernel, ThreadPool& pool, const ConvGeomet
   const Layout l = layoutOf(g);
   if (g.batch == 0 || l.coutG == 0 || l.outPlane == 0) return;
   if (l.kSize == 0) return biasOnly(g, bias, activation, out);
+  if (DirectPass::applies(kernel, g)) {
+    const DirectPass direct(kernel, g, w, bias, activation);
+    return forEachImageRange(pool, g.batch, [&](int64_t first, int64_t last) {
+      for (int64_t n = first; n < last; ++n) {
+        direct.run(x + n * g.inChannels * l.inPlane, out + n * g.outChannels * l.outPlane, false);
+      }
+    });
+  }
   const ForwardPass pass(kernel, g, w, bias, activation);
   const int64_t items = g.batch * pass.itemsPerImage();
   const auto runItems = [&](int64_t first, int64_t last) {
@@ -359,6 +445,23 @@ void conv2dMaxPool(const MicroKernel& kernel, ThreadPool& pool, const ConvGeomet
     conv2dForward(kernel, pool, g, x, w, bias, activation, convolved);
     return maxPool2d(kernel, pool, pg, convolved, out, nullptr);
   }
+  if (DirectPass::applies(kernel, g)) {
+    // The direct kernel pools pairs of rows in registers; other poolings read its output from scratch.
+    const DirectPass direct(kernel, g, w, bias, activation);
+    const bool pairs = isPairPooling(pg);
+    return forEachImageRange(pool, g.batch, [&](int64_t first, int64_t last) {
+      float* convolved = pairs ? nullptr : imageScratch(static_cast<size_t>(g.outChannels * l.outPlane));
+      for (int64_t n = first; n < last; ++n) {
+        const float* xImage = x + n * g.inChannels * l.inPlane;
+        if (pairs) {
+          direct.run(xImage, out + n * pooledImage, true);
+        } else {
+          direct.run(xImage, convolved, false);
+          maxPoolPlanes(kernel, pg, convolved, g.outChannels, out + n * pooledImage);
+        }
+      }
+    });
+  }
   const ForwardPass pass(kernel, g, w, bias, activation);
   const bool incremental = g.groups == 1 && isPairPooling(pg);
   const auto runImages = [&](int64_t first, int64_t last) {
@@ -381,9 +484,7 @@ void conv2dMaxPool(const MicroKernel& kernel, ThreadPool& pool, const ConvGeomet
       if (!incremental) maxPoolPlanes(kernel, pg, convolved, g.outChannels, pooled);
     }
   };
-  const int64_t parts = byImages ? std::min<int64_t>(g.batch, 16 * pool.threads()) : 1;
-  if (parts == 1) return runImages(0, g.batch);
-  pool.parallelFor(parts, [&](int64_t part) { runImages(g.batch * part / parts, g.batch * (part + 1) / parts); });
+  forEachImageRange(pool, g.batch, runImages);
 }
 
 void conv2dBackwardInput(const MicroKernel& kernel, ThreadPool& pool, const ConvGeometry& g, const float* dy,

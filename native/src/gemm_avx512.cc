@@ -358,11 +358,95 @@ KILN_TARGET_AVX512 void maxPoolPairsAvx512(const float* x, int64_t planes, int64
   }
 }
 
+// A block of a direct convolution: for output channels [o, o + OB), rows oh and oh + 1 (the second only
+// when `bottom`), columns [ow, ow + 16) and [ow + 16, ow + 32) (the lanes of `left` and `right`), with bias
+// and activation applied. The four input vectors of a tap are loaded once for all OB channels, and the
+// 4 · OB sums are independent, so the FMAs do not wait on one another.
+template <int OB>
+KILN_TARGET_AVX512 inline void directBlock(const DirectConvImage& im, int64_t o, int64_t oh, int64_t ow,
+                                           __mmask16 left, __mmask16 right, bool bottom, __m512 (&acc)[OB][4]) {
+  const float* top = im.x + oh * im.inW + ow;
+  const float* below = top + im.inW;
+  const __mmask16 belowLeft = bottom ? left : 0, belowRight = bottom ? right : 0;
+  for (int j = 0; j < OB; ++j) {
+    for (int v = 0; v < 4; ++v) acc[j][v] = _mm512_setzero_ps();
+  }
+  for (int t = 0; t < im.taps; ++t) {
+    const int32_t offset = im.tapOffsets[t];
+    const __m512 in[4] = {_mm512_maskz_loadu_ps(left, top + offset), _mm512_maskz_loadu_ps(right, top + offset + 16),
+                          _mm512_maskz_loadu_ps(belowLeft, below + offset),
+                          _mm512_maskz_loadu_ps(belowRight, below + offset + 16)};
+    for (int j = 0; j < OB; ++j) {
+      const __m512 weight = _mm512_set1_ps(im.w[(o + j) * im.taps + t]);
+      for (int v = 0; v < 4; ++v) acc[j][v] = _mm512_fmadd_ps(weight, in[v], acc[j][v]);
+    }
+  }
+  for (int j = 0; j < OB; ++j) {
+    // The bias is added after the sum, as the GEMM path's epilogue does.
+    const __m512 bias = _mm512_set1_ps(im.bias == nullptr ? 0.0f : im.bias[o + j]);
+    for (int v = 0; v < 4; ++v) {
+      acc[j][v] = _mm512_add_ps(acc[j][v], bias);
+      if (im.relu) acc[j][v] = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(acc[j][v], _mm512_setzero_ps(), _CMP_NLE_UQ), acc[j][v]);
+    }
+  }
+}
+
+// Output channels [o, o + OB) of one image.
+template <int OB>
+KILN_TARGET_AVX512 void directChannels(const DirectConvImage& im, int64_t o) {
+  __m512 acc[OB][4];
+  if (!im.poolPairs) {
+    for (int64_t oh = 0; oh < im.outH; oh += 2) {
+      const bool bottom = oh + 1 < im.outH;
+      for (int64_t ow = 0; ow < im.outW; ow += 32) {
+        const __mmask16 left = columnMask(static_cast<int>(im.outW - ow));
+        const __mmask16 right = columnMask(static_cast<int>(im.outW - ow - 16));
+        directBlock<OB>(im, o, oh, ow, left, right, bottom, acc);
+        for (int j = 0; j < OB; ++j) {
+          float* row = im.out + ((o + j) * im.outH + oh) * im.outW + ow;
+          _mm512_mask_storeu_ps(row, left, acc[j][0]);
+          _mm512_mask_storeu_ps(row + 16, right, acc[j][1]);
+          if (bottom) {
+            _mm512_mask_storeu_ps(row + im.outW, left, acc[j][2]);
+            _mm512_mask_storeu_ps(row + im.outW + 16, right, acc[j][3]);
+          }
+        }
+      }
+    }
+    return;
+  }
+  // 16 pooled columns from the 32 output columns of two rows, folded in pool2d's scan order.
+  const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+  const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+  const int64_t pooledH = im.outH / 2, pooledW = im.outW / 2;
+  for (int64_t ph = 0; ph < pooledH; ++ph) {
+    for (int64_t pw = 0; pw < pooledW; pw += 16) {
+      const int count = static_cast<int>(std::min<int64_t>(16, pooledW - pw));
+      directBlock<OB>(im, o, 2 * ph, 2 * pw, columnMask(2 * count), columnMask(2 * count - 16), true, acc);
+      for (int j = 0; j < OB; ++j) {
+        const __m512 t0 = acc[j][0], t1 = acc[j][1], b0 = acc[j][2], b1 = acc[j][3];
+        __m512 best = _mm512_permutex2var_ps(t0, even, t1);
+        best = foldMax(best, _mm512_permutex2var_ps(t0, odd, t1));
+        best = foldMax(best, _mm512_permutex2var_ps(b0, even, b1));
+        best = foldMax(best, _mm512_permutex2var_ps(b0, odd, b1));
+        _mm512_mask_storeu_ps(im.out + ((o + j) * pooledH + ph) * pooledW + pw, columnMask(count), best);
+      }
+    }
+  }
+}
+
+KILN_TARGET_AVX512 void directConvAvx512(const DirectConvImage& im) {
+  int64_t o = 0;
+  for (; o + 4 <= im.outChannels; o += 4) directChannels<4>(im, o);
+  for (; o < im.outChannels; ++o) directChannels<1>(im, o);
+}
+
 }  // namespace
 
 const MicroKernel& avx512MicroKernel() {
   static const MicroKernel kernel{Isa::kAvx512, kMr, kNr, 128, 256, 1024, runAvx512, rowDotsAvx512, gatherPanelAvx512,
-                                  packRowsAvx512, maxPoolPairsAvx512};
+                                  packRowsAvx512, maxPoolPairsAvx512,
+                                  directConvAvx512};
   return kernel;
 }
 

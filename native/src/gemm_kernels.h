@@ -66,6 +66,28 @@ using MaxPoolPairsFn = void (*)(const float* x, int64_t planes, int64_t inPlane,
 void maxPoolPairsPortable(const float* x, int64_t planes, int64_t inPlane, int64_t inW, int64_t outH, int64_t outW,
                           float* out, int64_t outPlane);
 
+// One image of a direct convolution with few taps (the input channels times the kernel taps), at stride 1
+// without dilation, over an input already padded: output (o, oh, ow) = act(bias[o] + Σ_t w[o · taps + t] ·
+// x[tapOffsets[t] + oh · inW + ow]), written as [outChannels, outH, outW] or, with poolPairs, max-pooled
+// 2 × 2 at stride 2 into [outChannels, outH / 2, outW / 2] with pool2d's rule. A first layer over one or
+// three channels has too few taps for the GEMM to pay off: its output tiles are stored after a handful of
+// multiply-adds, and its im2col panels cost as much as the products.
+struct DirectConvImage {
+  const float* x;
+  int64_t inW;
+  const int32_t* tapOffsets;
+  int taps;
+  const float* w;
+  const float* bias;
+  int64_t outChannels, outH, outW;
+  bool relu;
+  bool poolPairs;
+  float* out;
+};
+
+// Computes one image; a family without a direct kernel has none (null), and convolutions take the GEMM.
+using DirectConvFn = void (*)(const DirectConvImage& image);
+
 // The portable PackRowsFn.
 void packRowsPortable(const float* src, int64_t ld, int64_t rows, int64_t depth, int width, float* dst);
 
@@ -87,6 +109,7 @@ struct MicroKernel {
   GatherPanelFn gatherPanel;
   PackRowsFn packRows;
   MaxPoolPairsFn maxPoolPairs;
+  DirectConvFn directConv;
 };
 
 const MicroKernel& scalarMicroKernel();
