@@ -25,7 +25,8 @@
         "native/src/malloc_tuning.cc",
         "native/src/napi_args.cc",
         "native/src/pool2d.cc",
-        "native/src/thread_pool.cc"
+        "native/src/thread_pool.cc",
+        "native/src/winograd_avx512.cc"
       ],
       "defines": ["NAPI_VERSION=8"],
       "cflags!": ["-fno-exceptions"],

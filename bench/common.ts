@@ -37,6 +37,12 @@ export const FULL_FMNIST_DIR = '/usr/share/datasets/fashion-mnist';
 export const SUBSET_FMNIST_DIR = path.join(REPO_DIR, 'datasets', 'fashion-mnist');
 /** Images of the cross-check between runtimes. */
 export const CHECK_IMAGES = 256;
+/**
+ * Untimed batch-1 calls before the latency repetitions of every JavaScript runtime. A process runs its first
+ * few hundred calls with code still being compiled and a heap still growing (up to four times slower here),
+ * which would otherwise land in the first repetitions and, with three of them, in the median.
+ */
+export const B1_WARMUP_CALLS = 1000;
 
 // ---------------------------------------------------------------- arguments
 

@@ -9,6 +9,7 @@
  */
 import { Tensor, loadSafetensors, noGrad } from '../src/index.js';
 import {
+  B1_WARMUP_CALLS,
   CHECK_IMAGES,
   WEIGHTS_FILE,
   emit,
@@ -45,7 +46,7 @@ runMain('kiln-infer', async () => {
   const check = run(0, CHECK_IMAGES);
   const maxDiff = reference === null ? null : maxAbsDiff(check, reference);
 
-  for (let i = 0; i < 50; i++) run(i % n, 1);
+  for (let i = 0; i < B1_WARMUP_CALLS; i++) run(i % n, 1);
   for (let i = 0; i < 3; i++) run(0, 256);
   const b1 = await repeat(reps, `kiln ${backend.name} b1`, 'ms', () => {
     const times: number[] = [];

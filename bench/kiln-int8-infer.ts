@@ -12,6 +12,7 @@
  */
 import { Tensor, getBackend, loadModel, type Predictor } from '../src/index.js';
 import {
+  B1_WARMUP_CALLS,
   CHECK_IMAGES,
   FP32_MODEL_FILE,
   INT8_LOGITS_FILE,
@@ -67,7 +68,7 @@ runMain('kiln-int8-infer', async () => {
 
   const measured: Record<string, { b1Ms: Figure; b256SamplesPerSecond: Figure }> = {};
   for (const [name, predictor] of Object.entries(models)) {
-    for (let i = 0; i < 50; i++) run(predictor, i % n, 1);
+    for (let i = 0; i < B1_WARMUP_CALLS; i++) run(predictor, i % n, 1);
     for (let i = 0; i < 3; i++) run(predictor, 0, 256);
     const b1Ms = await repeat(reps, `kiln ${name} b1`, 'ms', () => {
       const times: number[] = [];

@@ -9,6 +9,7 @@
  */
 import fs from 'node:fs';
 import {
+  B1_WARMUP_CALLS,
   CHECK_IMAGES,
   ONNX_FILE,
   emit,
@@ -56,7 +57,7 @@ runMain('peer-ort', async () => {
     };
     const check = await run(0, CHECK_IMAGES);
     const maxDiff = reference === null ? null : maxAbsDiff(check, reference);
-    for (let i = 0; i < 50; i++) await run(i % n, 1);
+    for (let i = 0; i < B1_WARMUP_CALLS; i++) await run(i % n, 1);
     for (let i = 0; i < 3; i++) await run(0, 256);
     const b1 = await repeat(reps, `ort t${threads} b1`, 'ms', async () => {
       const times: number[] = [];

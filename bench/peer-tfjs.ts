@@ -9,6 +9,7 @@
  */
 import fs from 'node:fs';
 import {
+  B1_WARMUP_CALLS,
   CHECK_IMAGES,
   WEIGHTS_FILE,
   emit,
@@ -100,7 +101,7 @@ runMain('peer-tfjs', async () => {
   };
   const reference = readKilnLogits();
   const maxDiff = reference === null ? null : maxAbsDiff(await run(0, CHECK_IMAGES), reference);
-  for (let i = 0; i < 30; i++) await run(i % n, 1);
+  for (let i = 0; i < B1_WARMUP_CALLS; i++) await run(i % n, 1);
   await run(0, 256);
   const b1 = await repeat(reps, `tfjs-${backendName} b1`, 'ms', async () => {
     const times: number[] = [];

@@ -374,6 +374,15 @@ class DirectPass {
   DirectConvImage image_{};
 };
 
+// Whether a convolution and its pooling run as a Winograd F(2 × 2, 3 × 3) convolution: a 3 × 3 kernel at
+// stride 1 over unpadded images, pooled 2 × 2 at stride 2 (each window one output tile), with more taps than
+// the direct kernel takes, in a family that has it.
+bool winogradApplies(const MicroKernel& kernel, const ConvGeometry& g, const PoolGeometry& pg) {
+  return kernel.winogradTiles != nullptr && g.kernelH == 3 && g.kernelW == 3 && g.strideH == 1 && g.strideW == 1 &&
+         g.dilationH == 1 && g.dilationW == 1 && g.groups == 1 && g.padTop == 0 && g.padLeft == 0 &&
+         g.outH == g.inH - 2 && g.outW == g.inW - 2 && g.inChannels * 9 > kDirectMaxTaps && isPairPooling(pg);
+}
+
 // Runs runImages(first, last) over the batch, spread over the threads when there are enough images.
 template <typename RunImages>
 void forEachImageRange(ThreadPool& pool, int64_t batch, const RunImages& runImages) {
@@ -437,6 +446,24 @@ void conv2dMaxPool(const MicroKernel& kernel, ThreadPool& pool, const ConvGeomet
   const int64_t pooledImage = g.outChannels * pg.outH * pg.outW;
   const bool threaded = pool.threads() > 1 && !ThreadPool::insideTask();
   const bool byImages = threaded && g.batch >= pool.threads();
+  if (l.coutG != 0 && winogradApplies(kernel, g, pg)) {
+    float* weights = weightScratch(static_cast<size_t>(winogradWeightsSize(kernel, g.outChannels, g.inChannels)));
+    kernel.winogradWeights(kernel, w, g.outChannels, g.inChannels, weights);
+    const WinogradPooling conv{x, g.inChannels, g.inH, g.inW, weights, bias, activation == Activation::kRelu,
+                               g.outChannels, pg.outH, pg.outW, out};
+    // Whole B panels of tiles are shared out.
+    const int64_t tiles = g.batch * pg.outH * pg.outW;
+    const int64_t panels = (tiles + kernel.nr - 1) / kernel.nr;
+    const auto runPanels = [&](int64_t firstPanel, int64_t lastPanel) {
+      kernel.winogradTiles(kernel, conv, firstPanel * kernel.nr, std::min(tiles, lastPanel * kernel.nr));
+    };
+    const bool split = threaded && panels >= pool.threads() &&
+                       tiles * 16 * g.inChannels * g.outChannels >= kParallelMinWork;
+    const int64_t parts = split ? std::min<int64_t>(panels, 16 * pool.threads()) : 1;
+    if (parts == 1) return runPanels(0, panels);
+    pool.parallelFor(parts, [&](int64_t part) { runPanels(panels * part / parts, panels * (part + 1) / parts); });
+    return;
+  }
   const bool byPanels = threaded && !byImages && g.batch * g.outChannels * l.outPlane * l.kSize >= kSplitImageMinWork;
   if (l.kSize == 0 || l.coutG == 0 || byPanels) {
     // Too few images to share out but large ones: the convolution and then the pooling each spread over

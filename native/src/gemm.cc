@@ -280,6 +280,10 @@ void gemmPacked(const MicroKernel& kernel, ThreadPool& pool, int64_t m, float al
   multiply(kernel, pool, Product{m, b.n, b.k, alpha, beta, a, right, c, ldc, epilogue});
 }
 
+int64_t winogradWeightsSize(const MicroKernel& kernel, int64_t outChannels, int64_t inChannels) {
+  return 16 * roundUp(outChannels, kernel.mr) * inChannels;
+}
+
 const MicroKernel& microKernelFor(Isa isa) {
 #if KILN_X86_KERNELS
   if (isa == Isa::kAvx512) return avx512MicroKernel();

@@ -128,7 +128,7 @@ void rowDotsAvx2(int m, int64_t n, int64_t k, const float* a, int64_t lda, const
 
 const MicroKernel& avx2MicroKernel() {
   static const MicroKernel kernel{Isa::kAvx2, kMr, kNr, 120, 256, 1024, runAvx2, rowDotsAvx2, gatherPanelPortable,
-                                  packRowsPortable, maxPoolPairsPortable, nullptr};
+                                  packRowsPortable, maxPoolPairsPortable, nullptr, nullptr, nullptr};
   return kernel;
 }
 

@@ -4,34 +4,15 @@
 #include "gemm_kernels.h"
 
 #if KILN_X86_KERNELS
-#include <immintrin.h>
-
 #include <algorithm>
 
-#define KILN_TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq")))
+#include "avx512.h"
 
 namespace kiln {
 namespace {
 
 constexpr int kMr = 8;
 constexpr int kNr = 32;
-
-KILN_TARGET_AVX512 inline __mmask16 columnMask(int cols) {
-  if (cols <= 0) return 0;
-  return cols >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << cols) - 1);
-}
-
-// GCC 12's unmasked unpacks and shuffles (and _mm512_reduce_add_ps) read an undefined vector that trips
-// -Wuninitialized; their all-lanes masked forms are the same instructions.
-constexpr __mmask16 kAllLanes = 0xFFFF;
-
-KILN_TARGET_AVX512 inline __m512 unpackLow(__m512 a, __m512 b) { return _mm512_mask_unpacklo_ps(a, kAllLanes, a, b); }
-KILN_TARGET_AVX512 inline __m512 unpackHigh(__m512 a, __m512 b) { return _mm512_mask_unpackhi_ps(a, kAllLanes, a, b); }
-
-template <int kImm>
-KILN_TARGET_AVX512 inline __m512 shuffleLanes(__m512 a, __m512 b) {
-  return _mm512_mask_shuffle_f32x4(a, kAllLanes, a, b, kImm);
-}
 
 // The sum of the 16 lanes, by halves.
 KILN_TARGET_AVX512 inline float horizontalSum(__m512 v) {
@@ -319,18 +300,9 @@ KILN_TARGET_AVX512 void packRowsAvx512(const float* src, int64_t ld, int64_t row
   }
 }
 
-// best = v where v > best or v is NaN: one step of pool2d's fold, lane by lane. max(v, best) is v > best ? v :
-// best, which leaves only a NaN v to put in.
-KILN_TARGET_AVX512 inline __m512 foldMax(__m512 best, __m512 v) {
-  const __m512 larger = _mm512_mask_max_ps(v, kAllLanes, v, best);
-  return _mm512_mask_mov_ps(larger, _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), v);
-}
-
 KILN_TARGET_AVX512 void maxPoolPairsAvx512(const float* x, int64_t planes, int64_t inPlane, int64_t inW,
                                            int64_t outH, int64_t outW, float* out, int64_t outPlane) {
-  // Even and odd elements of two vectors (32 consecutive inputs): the left and right columns of 16 windows.
-  const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
-  const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+  const __m512i even = evenLanes(), odd = oddLanes();
   // Masks of the last (or only) 16 windows of a row, and of their 2 · count inputs and nothing past them.
   const int lastCount = static_cast<int>(outW - (outW - 1) / 16 * 16);
   const __mmask16 lastFirst = columnMask(2 * lastCount), lastSecond = columnMask(2 * lastCount - 16);
@@ -416,8 +388,7 @@ KILN_TARGET_AVX512 void directChannels(const DirectConvImage& im, int64_t o) {
     return;
   }
   // 16 pooled columns from the 32 output columns of two rows, folded in pool2d's scan order.
-  const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
-  const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+  const __m512i even = evenLanes(), odd = oddLanes();
   const int64_t pooledH = im.outH / 2, pooledW = im.outW / 2;
   for (int64_t ph = 0; ph < pooledH; ++ph) {
     for (int64_t pw = 0; pw < pooledW; pw += 16) {
@@ -446,7 +417,7 @@ KILN_TARGET_AVX512 void directConvAvx512(const DirectConvImage& im) {
 const MicroKernel& avx512MicroKernel() {
   static const MicroKernel kernel{Isa::kAvx512, kMr, kNr, 128, 256, 1024, runAvx512, rowDotsAvx512, gatherPanelAvx512,
                                   packRowsAvx512, maxPoolPairsAvx512,
-                                  directConvAvx512};
+                                  directConvAvx512, winogradWeightsAvx512, winogradTilesAvx512};
   return kernel;
 }
 

@@ -88,6 +88,34 @@ struct DirectConvImage {
 // Computes one image; a family without a direct kernel has none (null), and convolutions take the GEMM.
 using DirectConvFn = void (*)(const DirectConvImage& image);
 
+// A 3 × 3 convolution at stride 1 of a batch of unpadded images, with its bias and activation, then 2 × 2 max
+// pooling at stride 2, for inference, by Winograd's F(2 × 2, 3 × 3): each pooling window is one output tile,
+// computed from a 4 × 4 input tile with 16 products per channel pair instead of 36 — the products being 16
+// GEMMs, one per point of the transformed tile. Tile t of the batch is pooled output (n, ph, pw) with
+// t = (n · pooledH + ph) · pooledW + pw; output rows and columns the pooling leaves out are not computed.
+struct WinogradPooling {
+  const float* x;
+  int64_t inChannels, inH, inW;
+  // From WinogradWeightsFn.
+  const float* weights;
+  const float* bias;
+  bool relu;
+  int64_t outChannels, pooledH, pooledW;
+  float* out;
+};
+
+struct MicroKernel;
+
+// Transforms w[outChannels, inChannels, 3, 3] for WinogradTilesFn into `packed` (winogradWeightsSize
+// floats): for each of the 16 tile points, a matrix outChannels × inChannels in the micro-kernel's A panels.
+using WinogradWeightsFn = void (*)(const MicroKernel& kernel, const float* w, int64_t outChannels,
+                                   int64_t inChannels, float* packed);
+
+// Computes tiles [first, last) of a batch, first a multiple of the micro-kernel's nr (the tiles of whole B
+// panels, which threads may share out).
+using WinogradTilesFn = void (*)(const MicroKernel& kernel, const WinogradPooling& conv, int64_t first,
+                                 int64_t last);
+
 // The portable PackRowsFn.
 void packRowsPortable(const float* src, int64_t ld, int64_t rows, int64_t depth, int width, float* dst);
 
@@ -110,12 +138,23 @@ struct MicroKernel {
   PackRowsFn packRows;
   MaxPoolPairsFn maxPoolPairs;
   DirectConvFn directConv;
+  // Winograd convolution with pooling; null in a family without it (the GEMM path is used).
+  WinogradWeightsFn winogradWeights;
+  WinogradTilesFn winogradTiles;
 };
+
+// Floats of the transformed weights of a Winograd convolution.
+int64_t winogradWeightsSize(const MicroKernel& kernel, int64_t outChannels, int64_t inChannels);
 
 const MicroKernel& scalarMicroKernel();
 #if KILN_X86_KERNELS
 const MicroKernel& avx2MicroKernel();
 const MicroKernel& avx512MicroKernel();
+
+// The AVX-512 family's Winograd routines (winograd_avx512.cc).
+void winogradWeightsAvx512(const MicroKernel& kernel, const float* w, int64_t outChannels, int64_t inChannels,
+                           float* packed);
+void winogradTilesAvx512(const MicroKernel& kernel, const WinogradPooling& conv, int64_t first, int64_t last);
 #endif
 
 // The kernel of a supported family.

@@ -109,7 +109,7 @@ void gatherPanelPortable(const float* planes, int64_t planeStride, int64_t srcSt
 
 const MicroKernel& scalarMicroKernel() {
   static const MicroKernel kernel{Isa::kScalar, kMr, kNr, 128, 256, 2048, runScalar, rowDotsScalar, gatherPanelPortable,
-                                  packRowsPortable, maxPoolPairsPortable, nullptr};
+                                  packRowsPortable, maxPoolPairsPortable, nullptr, nullptr, nullptr};
   return kernel;
 }
 

@@ -66,6 +66,11 @@ const CONFIGS: ConvConfig[] = [
   { name: 'reference CNN, first layer', batch: 8, inChannels: 1, outChannels: 32, inH: 28, inW: 28, kernel: [3, 3], bias: true },
   { name: 'reference CNN, second layer', batch: 8, inChannels: 32, outChannels: 64, inH: 13, inW: 13, kernel: [3, 3], bias: true },
   { name: 'one large image, its panels shared out', inChannels: 32, outChannels: 64, inH: 40, inW: 40, kernel: [3, 3], bias: true },
+  {
+    name: 'pooled by Winograd tiles: odd sizes, channels not a multiple of 8, images across vector lanes',
+    batch: 5, inChannels: 11, outChannels: 13, inH: 9, inW: 12, kernel: [3, 3], bias: true,
+  },
+  { name: 'pooled by Winograd tiles: channels past the k-block', batch: 2, inChannels: 300, outChannels: 9, inH: 6, inW: 7, kernel: [3, 3] },
   { name: 'empty batch', batch: 0, inChannels: 3, outChannels: 4, inH: 5, inW: 5, kernel: [3, 3], bias: true },
 ];
 
