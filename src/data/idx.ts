@@ -35,6 +35,20 @@ function isGzip(bytes: Uint8Array): boolean {
 }
 
 /**
+ * The output chunk size for gunzip: the size the gzip trailer records (modulo 2³², so only a hint), plus one
+ * byte so the stream ends inside the chunk. The output then comes in one allocation instead of 64 KiB chunks
+ * joined at the end, which for a 47 MB image file saved about 50 MB of peak memory (and heap fragments
+ * that outlived the call).
+ */
+function decompressedSizeHint(gzip: Uint8Array): number {
+  const n = gzip.length;
+  const recorded = (gzip[n - 4]! | (gzip[n - 3]! << 8) | (gzip[n - 2]! << 16) | (gzip[n - 1]! << 24)) >>> 0;
+  // A damaged trailer must not allocate more than deflate can expand to (1032:1 at most); zlib's smallest
+  // chunk is 64 bytes.
+  return Math.max(64, Math.min(recorded + 1, 1032 * n, 2 ** 30));
+}
+
+/**
  * Parses IDX data (gzipped or not) into a tensor of the file's dtype and shape: u8 → uint8, i8 → int8,
  * i16 and i32 → int32, f32 → float32, f64 → float64. The tensor owns a copy of the data.
  * @param source names the data in error messages (a file path, usually)
@@ -46,7 +60,7 @@ export function parseIdx(buffer: Uint8Array, source = 'IDX data'): Tensor {
   let owned = false;
   if (isGzip(bytes)) {
     try {
-      bytes = gunzipSync(bytes);
+      bytes = gunzipSync(bytes, { chunkSize: decompressedSizeHint(bytes) });
       owned = true;
     } catch (cause) {
       throw new DataError(`${source}: cannot decompress the gzip data (${(cause as Error).message}); the file is damaged or truncated`);

@@ -5,7 +5,7 @@
  */
 import { open, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
-import sharp from 'sharp';
+import { loadSharp } from './sharp.js';
 import { DataError } from '../errors.js';
 import type { DType } from '../tensor/dtype.js';
 import { formatShape } from '../tensor/shape.js';
@@ -210,6 +210,7 @@ async function inspectImageFolder(path: string): Promise<ImageFolderInspection> 
   const sizes = new Map<string, { width: number; height: number; channels: number; format: string; count: number }>();
   const failures: (string | undefined)[] = new Array(files.length);
   const found: (string | undefined)[] = new Array(files.length);
+  const sharp = await loadSharp();
   await forEachConcurrently(files.length, 16, async (i) => {
     try {
       const { width, height, channels, format } = await sharp(files[i]!.file).metadata();

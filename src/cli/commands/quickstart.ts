@@ -1,7 +1,7 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import sharp from 'sharp';
+import { loadSharp } from '../../data/sharp.js';
 import { backendChoice } from '../../backend/registry.js';
 import type { ModelMeasurement } from '../../compress/measure.js';
 import { loadFashionMnist } from '../../data/fashion-mnist.js';
@@ -27,6 +27,7 @@ async function writeSamples(dir: string): Promise<{ files: string[]; truth: stri
   const labels = test.labels.contiguousData();
   const pixels = test.images.contiguousData() as Uint8Array;
   await mkdir(dir, { recursive: true });
+  const sharp = await loadSharp();
   const files: string[] = [];
   const truth: string[] = [];
   for (let c = 0; c < test.classNames.length; c++) {

@@ -2,7 +2,7 @@
  * Image decoding and resizing with sharp (libvips): any PNG, JPEG or WebP becomes a float32 `[C, H, W]`
  * tensor in [0, 1]. The parameters are saved with the model so inference resizes exactly as training did.
  */
-import sharp from 'sharp';
+import { loadSharp } from '../sharp.js';
 import { ArgumentError, DataError } from '../../errors.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { jsonChoice, jsonNumbers, jsonObject } from './step.js';
@@ -68,6 +68,7 @@ export class ImageResize {
    * @throws Error from sharp for an unreadable, corrupt or unsupported image
    */
   async decodeInto(input: string | Uint8Array, out: Float32Array, offset = 0): Promise<void> {
+    const sharp = await loadSharp();
     let image = sharp(input, { autoOrient: true, limitInputPixels: MAX_INPUT_PIXELS }).resize({
       width: this.width,
       height: this.height,
