@@ -9,9 +9,11 @@ export {
   type PruningSchedule, type OneShotOptions, type IterativeOptions, type PolynomialDecayOptions,
 } from './prune/schedules.js';
 export { PruningCallback, type PruningCallbackOptions } from './prune/pruning-callback.js';
+export { type ChannelNorm, type ChannelSelection, type SkippedLayer } from './prune/channels.js';
+export { pruneChannels, type ChannelPruningOptions, type ChannelPruningResult, type PrunedLayer } from './prune/structured.js';
 export {
-  pruneChannels, type ChannelPruningOptions, type ChannelPruningResult, type PrunedLayer, type ChannelNorm,
-} from './prune/structured.js';
+  maskChannels, keptChannels, removeMaskedChannels, type ChannelMaskOptions, type ChannelMasking,
+} from './prune/channel-masks.js';
 export { sparsityReport, type WeightSparsity } from './prune/sparsity.js';
 export { distillationLoss, type DistillationLossOptions } from './distill/distillation-loss.js';
 export { distill, type DistillOptions } from './distill/distill.js';

@@ -59,6 +59,25 @@ describe('kiln prune', () => {
     assert.equal(metadata.sparse, undefined);
   });
 
+  test('structured with a schedule: channels masked while fine-tuning, then removed, with the same report', async () => {
+    const out = join(dir, 'slim-iterative.kiln');
+    const run = kiln(['prune', teacher, ...data, '--structured', '--sparsity', '0.5', '--schedule', 'iterative', '--finetune-epochs', '2', '--out', out]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^structured L1 channel pruning, iterative 0\.5 in 3 rounds, steps 0–\d+$/m);
+    assert.match(run.stdout, /^layers\[0\] conv2d\s+32\s+16\s*$/m);
+    assert.match(run.stdout, /^layers\[3\] conv2d\s+64\s+32\s*$/m);
+    assert.match(run.stdout, /^layers\[7\] linear\s+128\s+64\s*$/m);
+    assert.match(run.stdout, /^layers\[9\] linear\s+2\s+\(kept\)\s+it produces the model output$/m);
+    const [parameters, , accuracy] = row(run.stdout, 'pruned');
+    assert.equal(parameters, '56,194');
+    assert.match(accuracy!, /^\d+\.\d\d%$/);
+    const { model, metadata } = await loadModelFile(out);
+    assert.equal(model.parameterCount(), 56_194);
+    assert.match((metadata.provenance.pruning as { method: string }).method, /iterative 0\.5 in 3 rounds/);
+    const noSteps = kiln(['prune', teacher, ...data, '--structured', '--schedule', 'polynomial', '--finetune-epochs', '0', '--out', join(dir, 'x.kiln')]);
+    assert.match(noSteps.stderr, /--schedule polynomial prunes while fine-tuning; give --finetune-epochs ≥ 1/);
+  });
+
   test('2:4 sparsity without fine-tuning; conflicting or bad flags are refused', () => {
     const run = kiln(['prune', teacher, ...data, '--nm', '2:4', '--finetune-epochs', '0', '--out', join(dir, 'nm.kiln')]);
     assert.equal(run.code, 0, run.stderr);
@@ -71,6 +90,7 @@ describe('kiln prune', () => {
     assert.match(noSteps.stderr, /--schedule iterative prunes while fine-tuning; give --finetune-epochs ≥ 1/);
     const help = kiln(['prune', '--help']);
     assert.match(help.stdout, /\$ kiln prune fashion\.kiln --structured --sparsity 0\.5/);
+    assert.match(help.stdout, /--structured --sparsity 0\.5 --schedule iterative/);
   });
 });
 

@@ -85,6 +85,23 @@ describe('structured channel pruning', () => {
     before.forEach((v, i) => assert.ok(Math.abs(v - after[i]!) < 1e-5, `output ${i}: ${v} vs ${after[i]}`));
   });
 
+  test('kept removes exactly the channels not named, and leaves the layers not named whole', () => {
+    const model = buildModel(SPEC, { seed: 8 });
+    const { model: smaller, pruned, skipped } = pruneChannels(model, { kept: { 4: [0, 5], 0: [1, 2, 7] } });
+    assert.deepEqual(pruned.map(({ index, before, after, kept }) => [index, before, after, kept]), [[0, 8, 3, [1, 2, 7]], [4, 6, 2, [0, 5]]]);
+    assert.deepEqual(skipped, [{ index: 10, reason: 'it produces the model output' }]);
+    assert.deepEqual(smaller.stateDict()['4.weight']!.shape, [2, 3, 3, 3]);
+    assert.deepEqual(smaller.stateDict()['7.weight']!.shape, [10, 2 * 3 * 3]);
+    assert.deepEqual(Array.from(smaller.stateDict()['4.bias']!.data), [0, 5].map((c) => model.stateDict()['4.bias']!.data[c]));
+    assert.throws(() => pruneChannels(model, { kept: { 0: [2, 1] } }), /kept\[0\] must list ascending, distinct channel indices in \[0, 8\), at least one; got \[2, 1\]/);
+    assert.throws(() => pruneChannels(model, { kept: { 4: [] } }), /kept\[4\] must list/);
+    assert.throws(() => pruneChannels(model, { kept: { 0: [8] } }), /kept\[0\] must list/);
+    assert.throws(() => pruneChannels(model, { kept: { 10: [0] } }), /layers\[10\] \(linear\) cannot be pruned: it produces the model output/);
+    assert.throws(() => pruneChannels(model, { kept: { 2: [0] } }), /layers\[2\] is relu, not a conv2d or linear layer/);
+    assert.throws(() => pruneChannels(model, { kept: { 0: [0] }, sparsity: 0.5 }), /give it without sparsity, norm or layers/);
+    assert.throws(() => pruneChannels(model, {}), /give sparsity \(the share of channels to remove\) or kept \(the channels to keep\)/);
+  });
+
   test('a global average pool before the linear maps one channel to one feature', () => {
     const spec: ModelSpec = { input: [2, 6, 6], layers: [{ type: 'conv2d', out: 6, kernel: 3 }, { type: 'relu' }, { type: 'globalAvgPool2d' }, { type: 'flatten' }, { type: 'linear', out: 3 }] };
     const { model: smaller } = pruneChannels(buildModel(spec, { seed: 6 }), { sparsity: 1 / 3 });

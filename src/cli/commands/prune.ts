@@ -1,11 +1,12 @@
 import { Command, Option } from 'commander';
 import { formatMeasurements, formatTable, measureModel, type ModelMeasurement } from '../../compress/measure.js';
+import { removeMaskedChannels } from '../../compress/prune/channel-masks.js';
 import { bake } from '../../compress/prune/masks.js';
 import { pruneMagnitude, pruneNM } from '../../compress/prune/prune.js';
 import { PruningCallback } from '../../compress/prune/pruning-callback.js';
 import { iterative, oneShot, polynomialDecay, type PruningSchedule } from '../../compress/prune/schedules.js';
 import { sparsityReport } from '../../compress/prune/sparsity.js';
-import { pruneChannels } from '../../compress/prune/structured.js';
+import { pruneChannels, type ChannelPruningResult } from '../../compress/prune/structured.js';
 import { ArgumentError, DataError } from '../../errors.js';
 import { loadFloatModelFile, saveModel, type LoadedFloatModel, type LoadedModel, type ModelFileContent } from '../../io/model-file.js';
 import type { SpecModel } from '../../nn/spec.js';
@@ -87,13 +88,20 @@ async function runPrune(modelPath: string, flags: PruneFlags): Promise<string> {
   let method: string;
   let target = flags.sparsity;
   let callback: PruningCallback | null = null;
-  const channelLines: string[][] = [];
+  let channels: ChannelPruningResult | null = null;
+  const steps = flags.finetuneEpochs * Math.ceil(data.train.length / flags.batchSize);
   if (flags.structured) {
-    const result = pruneChannels(model, { sparsity: flags.sparsity, norm: flags.norm });
-    model = result.model;
     method = `structured ${flags.norm.toUpperCase()} channel pruning`;
-    for (const p of result.pruned) channelLines.push([`layers[${p.index}] ${p.type}`, String(p.before), String(p.after), '']);
-    for (const s of result.skipped) channelLines.push([`layers[${s.index}] ${loaded.model.spec.layers[s.index]!.type}`, String(loaded.model.stateDict()[`${s.index}.weight`]!.shape[0]), '(kept)', s.reason]);
+    // At once, the channels go before fine-tuning, which then trains the smaller model; by a schedule,
+    // they are masked while fine-tuning and removed after it.
+    if (flags.schedule === 'oneshot') {
+      channels = pruneChannels(model, { sparsity: flags.sparsity, norm: flags.norm });
+      model = channels.model;
+    } else {
+      const schedule = scheduleFor(flags, steps);
+      method += `, ${schedule.description}`;
+      callback = new PruningCallback({ schedule, channels: { norm: flags.norm } });
+    }
   } else if (flags.nm) {
     const [n, m] = flags.nm;
     pruneNM(model, { n, m });
@@ -101,7 +109,6 @@ async function runPrune(modelPath: string, flags: PruneFlags): Promise<string> {
     target = 1 - n / m;
     callback = new PruningCallback();
   } else {
-    const steps = flags.finetuneEpochs * Math.ceil(data.train.length / flags.batchSize);
     const schedule = scheduleFor(flags, steps);
     method = `magnitude pruning (${flags.scope}), ${schedule.description}`;
     if (flags.finetuneEpochs === 0) pruneMagnitude(model, { sparsity: flags.sparsity, scope: flags.scope });
@@ -116,6 +123,14 @@ async function runPrune(modelPath: string, flags: PruneFlags): Promise<string> {
       metrics: data.task === 'classification' ? ['accuracy'] : [], callbacks: callback ? [callback] : [], seed: data.seed,
     });
   }
+  if (flags.structured && flags.schedule !== 'oneshot') {
+    channels = removeMaskedChannels(model);
+    model = channels.model;
+  }
+  const channelLines = channels === null ? [] : [
+    ...channels.pruned.map((p) => [`layers[${p.index}] ${p.type}`, String(p.before), String(p.after), '']),
+    ...channels.skipped.map((s) => [`layers[${s.index}] ${loaded.model.spec.layers[s.index]!.type}`, String(loaded.model.stateDict()[`${s.index}.weight`]!.shape[0]), '(kept)', s.reason]),
+  ];
   bake(model);
   model.eval();
   const content = contentOf(loaded, model, {
@@ -162,7 +177,7 @@ export function registerPruneCommand(program: Command): void {
       if (!m) throw new ArgumentError(`--nm: expected N:M such as 2:4, got '${v}'`);
       return [Number(m[1]), Number(m[2])];
     })
-    .addOption(new Option('--schedule <name>', 'when to prune (unstructured): at once, in 3 rounds, or by polynomial decay while fine-tuning').choices(['oneshot', 'iterative', 'polynomial']).default('oneshot'))
+    .addOption(new Option('--schedule <name>', 'when to prune: at once, in 3 rounds, or by polynomial decay while fine-tuning (with --structured, channels are masked by the schedule and removed after fine-tuning)').choices(['oneshot', 'iterative', 'polynomial']).default('oneshot'))
     .addOption(new Option('--scope <scope>', 'per-layer or global magnitude threshold (unstructured)').choices(['layer', 'global']).default('layer'))
     .option('--finetune-epochs <n>', 'epochs of fine-tuning after (or while) pruning', num('--finetune-epochs'), 2)
     .option('--lr <rate>', 'fine-tuning learning rate (Adam)', num('--lr'), 0.001)
@@ -176,6 +191,7 @@ export function registerPruneCommand(program: Command): void {
       '\nExamples:\n' +
         '  $ kiln prune fashion.kiln --data fashion-mnist --sparsity 0.75 --schedule polynomial --finetune-epochs 3 --out sparse.kiln\n' +
         '  $ kiln prune fashion.kiln --structured --sparsity 0.5 --finetune-epochs 2 --out slim.kiln\n' +
+        '  $ kiln prune fashion.kiln --structured --sparsity 0.5 --schedule iterative --finetune-epochs 3 --out slim.kiln\n' +
         '  $ kiln prune fashion.kiln --nm 2:4 --finetune-epochs 1 --out nm.kiln',
     )
     .action(async (modelPath: string, flags: PruneFlags) => {
