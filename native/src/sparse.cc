@@ -12,9 +12,6 @@ namespace {
 constexpr int64_t kParallelMinWork = int64_t{1} << 17;
 // Tasks per thread when weight rows are shared out: more than one evens out threads slowed by other work.
 constexpr int64_t kTasksPerThread = 4;
-// From this many batch rows on, transposing blocks of them (so that each nonzero multiplies whole vectors)
-// beats gathering one activation per nonzero and row.
-constexpr int64_t kBlockMinRows = 8;
 // Weight rows whose results one block holds before they are transposed into the output: a few KiB, in L1.
 constexpr int64_t kResultRows = 32;
 // Row widths that packRows transposes fastest are multiples of this.
@@ -43,14 +40,10 @@ int64_t splitRow(const SparseMatrix& w, int64_t part, int64_t parts) {
 
 const float* biasFrom(const SparseProduct& pr, int64_t j) { return pr.bias == nullptr ? nullptr : pr.bias + j; }
 
-// Every batch row against weight rows [j0, j1) by gathered dot products, on the calling thread.
-void dotRows(const SparseKernels& kernels, const SparseProduct& pr, int64_t j0, int64_t j1) {
-  for (int64_t i = 0; i < pr.m; i += kSparseDotsMaxRows) {
-    const int rows = static_cast<int>(std::min<int64_t>(kSparseDotsMaxRows, pr.m - i));
-    float* out = pr.out + i * pr.ldo;
-    kernels.dots(*pr.w, j0, j1, pr.a + i * pr.lda, pr.lda, rows, out, pr.ldo);
-    applyEpilogue(out + j0, pr.ldo, rows, j1 - j0, nullptr, biasFrom(pr, j0), pr.activation);
-  }
+// The single batch row against weight rows [j0, j1) by gathered dot products, on the calling thread.
+void dotRow(const SparseKernels& kernels, const SparseProduct& pr, int64_t j0, int64_t j1) {
+  kernels.dots(*pr.w, j0, j1, pr.a, pr.out);
+  applyEpilogue(pr.out + j0, pr.ldo, 1, j1 - j0, nullptr, biasFrom(pr, j0), pr.activation);
 }
 
 // Batch rows [i0, i0 + rows) against weight rows [j0, j1), on the calling thread: the rows transposed once
@@ -103,12 +96,14 @@ void sparseGemm(const SparseKernels& kernels, const MicroKernel& dense, ThreadPo
   if (pr.m == 0 || w.n == 0) return;
   const bool parallel =
       pool.threads() > 1 && !ThreadPool::insideTask() && costBefore(w, w.n) * pr.m >= kParallelMinWork;
-  if (pr.m < kBlockMinRows) {
-    if (!parallel) return dotRows(kernels, pr, 0, w.n);
+  // A single batch row takes gathered dot products; from two rows on, transposing blocks of them (so that
+  // each nonzero multiplies whole vectors) is faster.
+  if (pr.m == 1) {
+    if (!parallel) return dotRow(kernels, pr, 0, w.n);
     const int64_t parts = std::min<int64_t>(w.n, pool.threads() * kTasksPerThread);
     pool.parallelFor(parts, [&](int64_t part) {
       const int64_t j0 = splitRow(w, part, parts), j1 = splitRow(w, part + 1, parts);
-      if (j0 < j1) dotRows(kernels, pr, j0, j1);
+      if (j0 < j1) dotRow(kernels, pr, j0, j1);
     });
     return;
   }

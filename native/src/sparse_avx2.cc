@@ -1,5 +1,5 @@
-// The AVX2 + FMA sparse kernels: those of the AVX-512 family at half the width. Few batch rows: 8 nonzeros
-// of a weight row at a time, their activations gathered by column. Blocks of up to 32 batch rows: each
+// The AVX2 + FMA sparse kernels: those of the AVX-512 family at half the width. One batch row: 8 nonzeros of
+// a weight row at a time, their activations gathered by column. Blocks of up to 32 batch rows: each
 // nonzero broadcast against the four vectors of its column's transposed activations, alternate nonzeros into
 // two sets of accumulators (eight of the sixteen ymm registers).
 #include "sparse_kernels.h"
@@ -13,45 +13,24 @@ namespace {
 constexpr int kLanes = 8;
 constexpr int kMaxVectors = 4;
 
-template <int R>
-KILN_TARGET_AVX2 void dotsRows(const SparseMatrix& w, int64_t j0, int64_t j1, const float* a, int64_t lda, float* out,
-                               int64_t ldo) {
+KILN_TARGET_AVX2 void dotsAvx2(const SparseMatrix& w, int64_t j0, int64_t j1, const float* a, float* out) {
   const int32_t* columns = w.columns.data();
   const float* values = w.values.data();
   for (int64_t j = j0; j < j1; ++j) {
-    __m256 acc[R];
-    for (int i = 0; i < R; ++i) acc[i] = _mm256_setzero_ps();
+    __m256 acc = _mm256_setzero_ps();
     int64_t p = w.rowStart[j];
     const int64_t end = w.rowStart[j + 1];
     for (; p + kLanes <= end; p += kLanes) {
       const __m256i index = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(columns + p));
-      const __m256 v = _mm256_loadu_ps(values + p);
-      for (int i = 0; i < R; ++i) acc[i] = _mm256_fmadd_ps(v, _mm256_i32gather_ps(a + i * lda, index, 4), acc[i]);
+      acc = _mm256_fmadd_ps(_mm256_loadu_ps(values + p), _mm256_i32gather_ps(a, index, 4), acc);
     }
     if (p < end) {
       const __m256i mask = columnMask(static_cast<int>(end - p));
       const __m256i index = _mm256_maskload_epi32(columns + p, mask);
-      const __m256 v = _mm256_maskload_ps(values + p, mask);
-      for (int i = 0; i < R; ++i) {
-        const __m256 x = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), a + i * lda, index, _mm256_castsi256_ps(mask), 4);
-        acc[i] = _mm256_fmadd_ps(v, x, acc[i]);
-      }
+      const __m256 x = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), a, index, _mm256_castsi256_ps(mask), 4);
+      acc = _mm256_fmadd_ps(_mm256_maskload_ps(values + p, mask), x, acc);
     }
-    for (int i = 0; i < R; ++i) out[i * ldo + j] = horizontalSum(acc[i]);
-  }
-}
-
-void dotsAvx2(const SparseMatrix& w, int64_t j0, int64_t j1, const float* a, int64_t lda, int rows, float* out,
-              int64_t ldo) {
-  switch (rows) {
-    case 1:
-      return dotsRows<1>(w, j0, j1, a, lda, out, ldo);
-    case 2:
-      return dotsRows<2>(w, j0, j1, a, lda, out, ldo);
-    case 3:
-      return dotsRows<3>(w, j0, j1, a, lda, out, ldo);
-    default:
-      return dotsRows<4>(w, j0, j1, a, lda, out, ldo);
+    out[j] = horizontalSum(acc);
   }
 }
 

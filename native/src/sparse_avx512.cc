@@ -1,4 +1,4 @@
-// The AVX-512 sparse kernels. Few batch rows: 16 nonzeros of a weight row at a time, their activations
+// The AVX-512 sparse kernels. One batch row: 16 nonzeros of a weight row at a time, their activations
 // gathered by column. Blocks of up to 64 batch rows: each nonzero broadcast against the four vectors of its
 // column's transposed activations, alternate nonzeros into two sets of accumulators so that eight FMAs are
 // in flight.
@@ -13,47 +13,25 @@ namespace {
 constexpr int kLanes = 16;
 constexpr int kMaxVectors = 4;
 
-template <int R>
-KILN_TARGET_AVX512 void dotsRows(const SparseMatrix& w, int64_t j0, int64_t j1, const float* a, int64_t lda,
-                                 float* out, int64_t ldo) {
+KILN_TARGET_AVX512 void dotsAvx512(const SparseMatrix& w, int64_t j0, int64_t j1, const float* a, float* out) {
   const int32_t* columns = w.columns.data();
   const float* values = w.values.data();
   for (int64_t j = j0; j < j1; ++j) {
-    __m512 acc[R];
-    for (int i = 0; i < R; ++i) acc[i] = _mm512_setzero_ps();
+    __m512 acc = _mm512_setzero_ps();
     int64_t p = w.rowStart[j];
     const int64_t end = w.rowStart[j + 1];
     for (; p + kLanes <= end; p += kLanes) {
       const __m512i index = _mm512_loadu_si512(columns + p);
-      const __m512 v = _mm512_loadu_ps(values + p);
-      for (int i = 0; i < R; ++i) {
-        acc[i] = _mm512_fmadd_ps(v, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), kAllLanes, index, a + i * lda, 4),
-                                 acc[i]);
-      }
+      const __m512 x = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), kAllLanes, index, a, 4);
+      acc = _mm512_fmadd_ps(_mm512_loadu_ps(values + p), x, acc);
     }
     if (p < end) {
       const __mmask16 mask = columnMask(static_cast<int>(end - p));
       const __m512i index = _mm512_maskz_loadu_epi32(mask, columns + p);
-      const __m512 v = _mm512_maskz_loadu_ps(mask, values + p);
-      for (int i = 0; i < R; ++i) {
-        acc[i] = _mm512_fmadd_ps(v, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), mask, index, a + i * lda, 4), acc[i]);
-      }
+      const __m512 x = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), mask, index, a, 4);
+      acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, values + p), x, acc);
     }
-    for (int i = 0; i < R; ++i) out[i * ldo + j] = horizontalSum(acc[i]);
-  }
-}
-
-void dotsAvx512(const SparseMatrix& w, int64_t j0, int64_t j1, const float* a, int64_t lda, int rows, float* out,
-                int64_t ldo) {
-  switch (rows) {
-    case 1:
-      return dotsRows<1>(w, j0, j1, a, lda, out, ldo);
-    case 2:
-      return dotsRows<2>(w, j0, j1, a, lda, out, ldo);
-    case 3:
-      return dotsRows<3>(w, j0, j1, a, lda, out, ldo);
-    default:
-      return dotsRows<4>(w, j0, j1, a, lda, out, ldo);
+    out[j] = horizontalSum(acc);
   }
 }
 

@@ -21,13 +21,10 @@ struct SparseMatrix {
   std::vector<float> values;
 };
 
-// For weight rows j in [j0, j1) and i < rows ≤ kSparseDotsMaxRows: out[i · ldo + j] = Σ_p values[p] ·
-// a[i · lda + columns[p]], the sum alone (the caller adds the bias and activation). The few rows of a small
-// batch are read in place, each nonzero's activation gathered by its column.
-using SparseDotsFn = void (*)(const SparseMatrix& w, int64_t j0, int64_t j1, const float* a, int64_t lda, int rows,
-                              float* out, int64_t ldo);
-
-constexpr int kSparseDotsMaxRows = 4;
+// For weight rows j in [j0, j1): out[j] = Σ_p values[p] · a[columns[p]], the sum alone (the caller adds the
+// bias and activation). A batch of one row is read in place, each nonzero's activation gathered by its
+// column.
+using SparseDotsFn = void (*)(const SparseMatrix& w, int64_t j0, int64_t j1, const float* a, float* out);
 
 // For weight rows j in [j0, j1) and c < width: t[(j − j0) · width + c] = Σ_p values[p] · b[columns[p] · width
 // + c], where b holds a block of `width` batch rows transposed to [k, width]: each nonzero then multiplies

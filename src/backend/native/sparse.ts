@@ -1,8 +1,8 @@
 /**
  * The native backend's sparse-weight kernels: weights packed into compressed sparse rows held by the addon,
- * and their product by gathered dot products (few batch rows) or by transposed blocks of the batch (AVX-512,
- * AVX2 or portable C++, on the thread pool). Arguments go through the shared checks of sparse-args.ts first,
- * so errors read as they do on the js backend.
+ * and their product by gathered dot products (a batch of one row) or by transposed blocks of the batch
+ * (AVX-512, AVX2 or portable C++, on the thread pool). Arguments go through the shared checks of
+ * sparse-args.ts first, so errors read as they do on the js backend.
  */
 import type { Backend, PackedSparseMatrix } from '../backend.js';
 import { checkPackSparse, checkSparseGemm } from '../sparse-args.js';

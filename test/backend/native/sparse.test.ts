@@ -8,8 +8,8 @@ import { forEachConfiguration, nativeBackend } from './native.js';
 const native = nativeBackend();
 
 /**
- * Batch sizes on both sides of the switch from gathered dot products to transposed blocks (8 rows), past
- * the block widths (8 to 64 rows) and their lanes; reductions and outputs off every vector width, with
+ * Batch sizes on both sides of the switch from gathered dot products (one row) to transposed blocks, past
+ * the block widths (16 to 64 rows) and their lanes; reductions and outputs off every vector width, with
  * weight groups (32 rows) split unevenly.
  */
 function* cases(rand: () => number): Generator<SparseCase> {
@@ -20,7 +20,7 @@ function* cases(rand: () => number): Generator<SparseCase> {
       }
     }
   }
-  // Large enough to be split over threads, by weight rows (few batch rows) and by batch blocks.
+  // Large enough to be split over threads, by weight rows (one batch row, or few blocks) and by batch blocks.
   for (const [m, n, k] of [[1, 1024, 1024], [3, 300, 900], [256, 128, 1600], [40, 257, 513], [300, 70, 200]] as const) {
     for (const sparsity of [0, 0.9]) yield { m, n, k, sparsity, bias: true, activation: 'relu' };
   }
