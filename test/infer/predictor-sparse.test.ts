@@ -65,13 +65,13 @@ function countingSparseProducts<T>(body: () => T): { calls: number; result: T } 
   }
 }
 
-test('a 90 % magnitude-pruned model saved sparse predicts through the sparse kernel what the dense layers give', async () => {
-  const { predictor } = await prunedPredictor('pruned-90', { '4.weight': 0.9, '6.weight': 0.9 });
+test('a 95 % magnitude-pruned model saved sparse predicts through the sparse kernel what the dense layers give', async () => {
+  const { predictor } = await prunedPredictor('pruned-95', { '4.weight': 0.95, '6.weight': 0.95 });
   assert.deepEqual(predictor.sparseLayers.map(({ layer, inFeatures, outFeatures, batches }) => ({ layer, inFeatures, outFeatures, batches })), [
     { layer: 'layers[4]', inFeatures: 288, outFeatures: 64, batches: 'all' },
     { layer: 'layers[6]', inFeatures: 64, outFeatures: 10, batches: 'all' },
   ]);
-  for (const report of predictor.sparseLayers) assert.ok(Math.abs(report.sparsity - 0.9) < 0.01, `${report.layer}: ${report.sparsity}`);
+  for (const report of predictor.sparseLayers) assert.ok(Math.abs(report.sparsity - 0.95) < 0.01, `${report.layer}: ${report.sparsity}`);
   const dense = predictor.model as SpecModel;
   for (const rows of [1, 5]) {
     const x = randn([rows, ...spec.input], { generator: new Generator(rows) });
@@ -83,8 +83,8 @@ test('a 90 % magnitude-pruned model saved sparse predicts through the sparse ker
 });
 
 test('a layer with too few zeros for a single row runs dense for one row and sparse for a batch', async () => {
-  assert.ok(SPARSE_LINEAR_MIN_SPARSITY.batch <= 0.8 && 0.8 < SPARSE_LINEAR_MIN_SPARSITY.singleRow, 'the thresholds this test assumes');
-  const { model, predictor } = await prunedPredictor('pruned-80', { '4.weight': 0.8, '6.weight': 0.5 });
+  assert.ok(SPARSE_LINEAR_MIN_SPARSITY.batch <= 0.9 && 0.9 < SPARSE_LINEAR_MIN_SPARSITY.singleRow, 'the thresholds this test assumes');
+  const { model, predictor } = await prunedPredictor('pruned-90', { '4.weight': 0.9, '6.weight': 0.5 });
   assert.deepEqual(predictor.sparseLayers.map(({ layer, batches }) => ({ layer, batches })), [{ layer: 'layers[4]', batches: 'multi-row' }]);
   model.eval();
   for (const [rows, sparseCalls] of [[1, 0], [4, 1]] as const) {
