@@ -10,7 +10,6 @@
  * usage: node --import tsx bench/sparse.ts [--reps 3 --rep-ms 200 --sparsities 0.5,0.75,0.9,0.95
  *        --batches 1,256 --threads 1,2 --layers 1600x128,4096x4096]
  */
-import type { Backend } from '../src/backend/backend.js';
 import type { NativeBackend } from '../src/backend/native/native-backend.js';
 import { getBackend } from '../src/index.js';
 import { fmt, log, numArg, parseArgs, repeat, runMain, type Figure } from './common.js';
@@ -80,7 +79,7 @@ runMain('sparse', async () => {
   const threadCounts = listArg(args['threads'], [1, 2]);
   const layers = (args['layers'] ?? '1600x128,4096x4096').split(',').map((layer) => layer.split('x').map(Number) as [number, number]);
   const info = requireBackend('native');
-  const backend = getBackend() as Backend & NativeBackend;
+  const backend = getBackend() as NativeBackend;
   log(`backend: ${info.reason}; kernel family ${backend.isa}`);
 
   const rows: string[][] = [];
