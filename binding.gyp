@@ -25,6 +25,11 @@
         "native/src/malloc_tuning.cc",
         "native/src/napi_args.cc",
         "native/src/pool2d.cc",
+        "native/src/sparse.cc",
+        "native/src/sparse_addon.cc",
+        "native/src/sparse_avx2.cc",
+        "native/src/sparse_avx512.cc",
+        "native/src/sparse_scalar.cc",
         "native/src/thread_pool.cc",
         "native/src/winograd_avx512.cc"
       ],

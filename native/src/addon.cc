@@ -21,6 +21,7 @@
 #include "malloc_tuning.h"
 #include "napi_args.h"
 #include "pool2d.h"
+#include "sparse_addon.h"
 #include "thread_pool.h"
 
 namespace kiln {
@@ -727,7 +728,8 @@ NAPI_MODULE_INIT() {
       {"adamUpdate", nullptr, adamUpdateCall, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   if (napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties) != napi_ok ||
-      defineInt8Functions(env, exports, &runtime().isa, &runtime().pool) != napi_ok) {
+      defineInt8Functions(env, exports, &runtime().isa, &runtime().pool) != napi_ok ||
+      defineSparseFunctions(env, exports, &runtime().isa, &runtime().pool) != napi_ok) {
     return nullptr;
   }
   return exports;

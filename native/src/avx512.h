@@ -30,6 +30,15 @@ KILN_TARGET_AVX512 inline __m512 shuffleLanes(__m512 a, __m512 b) {
   return _mm512_mask_shuffle_f32x4(a, kAllLanes, a, b, kImm);
 }
 
+// The sum of the 16 lanes, by halves.
+KILN_TARGET_AVX512 inline float horizontalSum(__m512 v) {
+  v = _mm512_add_ps(v, shuffleLanes<_MM_SHUFFLE(1, 0, 3, 2)>(v, v));
+  v = _mm512_add_ps(v, shuffleLanes<_MM_SHUFFLE(2, 3, 0, 1)>(v, v));
+  v = _mm512_add_ps(v, _mm512_mask_permute_ps(v, kAllLanes, v, _MM_SHUFFLE(1, 0, 3, 2)));
+  v = _mm512_add_ps(v, _mm512_mask_permute_ps(v, kAllLanes, v, _MM_SHUFFLE(2, 3, 0, 1)));
+  return _mm512_cvtss_f32(v);
+}
+
 // best = v where v > best or v is NaN: one step of pool2d's fold, lane by lane. max(v, best) is v > best ? v :
 // best, which leaves only a NaN v to put in.
 KILN_TARGET_AVX512 inline __m512 foldMax(__m512 best, __m512 v) {

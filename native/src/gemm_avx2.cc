@@ -4,20 +4,13 @@
 #include "gemm_kernels.h"
 
 #if KILN_X86_KERNELS
-#include <immintrin.h>
-
-#define KILN_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#include "avx2.h"
 
 namespace kiln {
 namespace {
 
 constexpr int kMr = 6;
 constexpr int kNr = 16;
-
-// Lanes [0, cols) of an 8-float vector, as the sign-bit mask maskload/maskstore take.
-KILN_TARGET_AVX2 inline __m256i columnMask(int cols) {
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(cols), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
 
 KILN_TARGET_AVX2 void runAvx2(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int rows, int cols,
                               float alpha, float beta, const TileEpilogue* epilogue) {
@@ -66,12 +59,6 @@ KILN_TARGET_AVX2 void runAvx2(int64_t kc, const float* a, const float* b, float*
     _mm256_maskstore_ps(row, mask0, v0);
     _mm256_maskstore_ps(row + 8, mask1, v1);
   }
-}
-
-KILN_TARGET_AVX2 inline float horizontalSum(__m256 v) {
-  const __m128 half = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  const __m128 quarter = _mm_add_ps(half, _mm_movehl_ps(half, half));
-  return _mm_cvtss_f32(_mm_add_ss(quarter, _mm_movehdup_ps(quarter)));
 }
 
 // M rows of A against J rows of B at a time: M · J accumulators, each B vector loaded once for all M rows.

@@ -14,15 +14,6 @@ namespace {
 constexpr int kMr = 8;
 constexpr int kNr = 32;
 
-// The sum of the 16 lanes, by halves.
-KILN_TARGET_AVX512 inline float horizontalSum(__m512 v) {
-  v = _mm512_add_ps(v, shuffleLanes<_MM_SHUFFLE(1, 0, 3, 2)>(v, v));
-  v = _mm512_add_ps(v, shuffleLanes<_MM_SHUFFLE(2, 3, 0, 1)>(v, v));
-  v = _mm512_add_ps(v, _mm512_mask_permute_ps(v, kAllLanes, v, _MM_SHUFFLE(1, 0, 3, 2)));
-  v = _mm512_add_ps(v, _mm512_mask_permute_ps(v, kAllLanes, v, _MM_SHUFFLE(2, 3, 0, 1)));
-  return _mm512_cvtss_f32(v);
-}
-
 KILN_TARGET_AVX512 void runAvx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int rows,
                                   int cols, float alpha, float beta, const TileEpilogue* epilogue) {
   __m512 acc[kMr][2];

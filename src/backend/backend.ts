@@ -219,6 +219,40 @@ export interface QGemmArgs {
 }
 
 /**
+ * Float32 weights `[n, k]` (n output features, k the reduction) packed once by a backend for
+ * {@link Backend.sparseGemm}: only the nonzero weights are kept, so the product costs in proportion to them.
+ */
+export interface PackedSparseMatrix {
+  readonly backend: string;
+  /** The reduction length (columns of the unpacked weights). */
+  readonly k: number;
+  /** Output features (rows of the unpacked weights). */
+  readonly n: number;
+  /** Weights kept: those that are not ±0. */
+  readonly nonzeros: number;
+}
+
+/**
+ * Arguments of `out[m, n] = act(a[m, k] · w[n, k]ᵀ + bias)` with packed sparse weights, row-major: the affine
+ * map of a Linear layer whose weights are mostly zero.
+ */
+export interface SparseGemmArgs {
+  /** Rows of A and of out (the batch). */
+  m: number;
+  a: Float32Array;
+  aOffset: number;
+  lda: number;
+  w: PackedSparseMatrix;
+  /** n values (from index 0) added to every row of out; absent or null adds nothing. */
+  bias?: Float32Array | null;
+  /** Applied to every output last; absent means 'none'. */
+  activation?: FusedActivation;
+  out: Float32Array;
+  outOffset: number;
+  ldo: number;
+}
+
+/**
  * A batch of activations in channels-last order, `[batch, plane, channels]` (NHWC with plane = H·W, or
  * `[batch, features]` with plane 1), for the quantize and dequantize kernels.
  */
@@ -361,4 +395,13 @@ export interface Backend {
   quantize(shape: ChannelsLastShape, x: Float32Array, scale: number, zeroPoint: number, out: Uint8Array): void;
   /** The inverse layout: channels-last u8 to channels-first float32, `fround((q − zeroPoint) · scale)`. */
   dequantize(shape: ChannelsLastShape, x: Uint8Array, scale: number, zeroPoint: number, out: Float32Array): void;
+
+  /** Packs float32 weights `w[n, k]` (row-major) once for {@link Backend.sparseGemm}, keeping their nonzeros. */
+  packSparse(w: Float32Array, n: number, k: number): PackedSparseMatrix;
+  /**
+   * The product of {@link SparseGemmArgs}, whose cost follows the weights' nonzeros rather than n · k. Zero
+   * weights are not stored, so they add nothing even where A holds ±∞ or NaN (where {@link Backend.gemm}
+   * gives NaN); sums run in another order than gemm's, so results agree with it to float32 rounding.
+   */
+  sparseGemm(args: SparseGemmArgs): void;
 }

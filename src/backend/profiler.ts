@@ -71,6 +71,8 @@ const KERNEL_LABELS: { [K in KernelName]: (...args: Parameters<Backend[K]>) => s
   qavgPool2d: () => 'qavgPool2d',
   quantize: () => 'quantize',
   dequantize: () => 'dequantize',
+  packSparse: () => 'packSparse',
+  sparseGemm: () => 'sparseGemm',
 };
 
 /**

@@ -5,6 +5,7 @@
  */
 import type { TensorDataset } from '../data/tensor-dataset.js';
 import { Predictor } from '../infer/predictor.js';
+import type { SparseLayerReport } from '../infer/sparse-layers.js';
 import { decodeModelFile, encodeModelFile, type ModelFileContent } from '../io/model-file.js';
 import { QuantizedModel } from '../nn/quantized/quantized-model.js';
 import { slice } from '../ops/indexing.js';
@@ -25,6 +26,8 @@ export interface ModelMeasurement {
   latencyMs: number;
   /** Samples per second on batches of 256. */
   throughput: number;
+  /** The Linear layers that ran on the sparse-weight kernel (see `Predictor.sparseLayers`). */
+  sparseLayers: readonly SparseLayerReport[];
 }
 
 /** Options of {@link measureModel}. */
@@ -57,6 +60,7 @@ export function measureModel(name: string, content: ModelFileContent, test: Tens
     fileBytes: bytes.byteLength,
     latencyMs: latencies[Math.floor(latencies.length / 2)]!,
     throughput: (batch.shape[0]! * batchTimes.length) / (batchTimes.reduce((a, b) => a + b, 0) / 1000),
+    sparseLayers: predictor.sparseLayers,
   };
 }
 
@@ -95,6 +99,13 @@ export function formatMeasurements(rows: readonly ModelMeasurement[]): string {
     `${(r.throughput / base.throughput).toFixed(2)}`,
   ]);
   return formatTable(header, body);
+}
+
+/** One line naming the layers that ran on the sparse-weight kernel, or saying that none did. */
+export function formatSparseLayers(layers: readonly SparseLayerReport[]): string {
+  if (layers.length === 0) return 'sparse kernel: no layer has enough zeros to gain from it';
+  const each = layers.map((l) => `${l.layer} ${l.inFeatures}→${l.outFeatures} (${(100 * l.sparsity).toFixed(1)}% zeros, ${l.batches === 'all' ? 'every batch' : 'batches of 2+ rows'})`);
+  return `sparse kernel: ${each.join(', ')}`;
 }
 
 /** Columns padded to their widest cell; the first left-aligned, the rest right-aligned. */

@@ -4,3 +4,4 @@ export {
   type Prediction, type ClassPrediction, type RegressionPrediction, type ClassProbability, type PredictOptions,
 } from './predictor.js';
 export { InputDecoder, type PredictInput } from './inputs.js';
+export type { SparseLayerReport } from './sparse-layers.js';

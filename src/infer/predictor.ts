@@ -5,11 +5,13 @@
 import { noGrad } from '../autograd/grad-mode.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { loadModelFile, type InputSpec, type LoadedModel, type ModelMetadata } from '../io/model-file.js';
+import type { Sequential } from '../nn/layers/containers.js';
 import type { QuantizedModel } from '../nn/quantized/quantized-model.js';
-import type { SpecModel } from '../nn/spec.js';
+import { SpecModel } from '../nn/spec.js';
 import { formatShape, sameShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { InputDecoder, type PredictInput } from './inputs.js';
+import { withSparseLinear, type SparseLayerReport } from './sparse-layers.js';
 
 /** A class and its probability. */
 export interface ClassProbability {
@@ -47,22 +49,35 @@ type OutputKind = 'logits' | 'probabilities' | 'logProbabilities';
 
 /**
  * A loaded model ready to predict. Every call decodes its inputs with the saved preprocessing, stacks them
- * into one batch and runs one forward pass in evaluation mode without recording gradients.
+ * into one batch and runs one forward pass in evaluation mode without recording gradients. Linear layers
+ * with enough zeros (a pruned model) run on the sparse-weight kernel, from copies of their weights packed
+ * once: see {@link Predictor.sparseLayers}.
  */
 export class Predictor {
   /** Everything the model file says besides the weights. */
   readonly metadata: ModelMetadata;
-  /** The model, rebuilt from the file's architecture with its weights (or from its integer stages, for a quantized file). */
+  /**
+   * The model, rebuilt from the file's architecture with its weights (or from its integer stages, for a
+   * quantized file). The Predictor treats its weights as frozen: the layers in {@link Predictor.sparseLayers}
+   * run on copies made when it was built, so weights changed later need a new Predictor.
+   */
   readonly model: SpecModel | QuantizedModel;
   /** What the model takes: images, records or tensors. */
   readonly inputKind: InputSpec['kind'];
+  /** The Linear layers that run on the sparse-weight kernel, in order; empty when none has enough zeros. */
+  readonly sparseLayers: readonly SparseLayerReport[];
   private readonly decoder: InputDecoder;
   private readonly outputKind: OutputKind;
+  /** What predictTensor runs: the model, or a Sequential over its layers with the sparse ones replaced. */
+  private readonly runner: Sequential | QuantizedModel;
 
   /** Wraps a model loaded by `loadModelFile` (use {@link loadModel} to load and wrap in one step). */
   constructor(loaded: LoadedModel) {
     this.metadata = loaded.metadata;
     this.model = loaded.model;
+    const sparse = this.model instanceof SpecModel ? withSparseLinear(this.model) : { runner: this.model, sparseLayers: [] };
+    this.runner = sparse.runner;
+    this.sparseLayers = sparse.sparseLayers;
     this.inputKind = loaded.metadata.input.kind;
     this.decoder = new InputDecoder(loaded.metadata.input, this.model.spec.input, this.model.inputDType());
     const last = this.model.spec.layers.at(-1)?.type;
@@ -113,7 +128,7 @@ export class Predictor {
       throw new ShapeError(`Predictor.predictTensor: expected a batch of shape [N,${sample.join(',')}], got ${formatShape(x.shape)}`);
     }
     this.model.eval();
-    return noGrad(() => this.model.forward(x));
+    return noGrad(() => this.runner.forward(x));
   }
 
   private classify(outputs: number[], labels: readonly string[], topK: number): ClassPrediction {

@@ -3,6 +3,7 @@ export { Module, type StateDict, type LoadStateDictOptions } from './module.js';
 export { Parameter } from './parameter.js';
 export * as init from './init.js';
 export { Linear, type LinearOptions } from './layers/linear.js';
+export { SparseLinear, SPARSE_LINEAR_MIN_SPARSITY } from './layers/sparse-linear.js';
 export { Conv2d, type Conv2dLayerOptions } from './layers/conv2d.js';
 export { MaxPool2d, AvgPool2d, GlobalAvgPool2d } from './layers/pooling.js';
 export { Flatten } from './layers/flatten.js';

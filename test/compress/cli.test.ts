@@ -34,6 +34,8 @@ describe('kiln prune', () => {
     assert.match(run.stdout, /^magnitude pruning \(layer\), polynomial 0→0\.75/);
     assert.match(run.stdout, /^3\.weight\s+\[64×32×3×3\]\s+0\.0%\s+75\.0%$/m);
     assert.match(run.stdout, /model\s+parameters\s+sparsity\s+accuracy\s+file\s+size ×\s+batch-1 ms\s+batch-256 samples\/s\s+speed ×/);
+    // 75 % zeros gain in batches only: the "after" batch-256 throughput is the sparse kernel's.
+    assert.match(run.stdout, /^sparse kernel: layers\[7\] 1600→128 \(75\.0% zeros, batches of 2\+ rows\)/m);
     const [, sparsity, accuracy, , ratio] = row(run.stdout, 'pruned');
     assert.equal(sparsity, '75.0%');
     assert.match(accuracy!, /^\d+\.\d\d%$/);

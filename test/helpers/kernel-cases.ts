@@ -1,8 +1,8 @@
 /**
- * Cases shared by the kernel tests of every backend: GEMM operands, and convolution and pooling
- * geometries described the way a person writes them (padding per side, ceil mode).
+ * Cases shared by the kernel tests of every backend: GEMM and sparse-product operands, and convolution and
+ * pooling geometries described the way a person writes them (padding per side, ceil mode).
  */
-import type { Conv2dGeometry, GemmArgs, Pool2dGeometry } from '../../src/backend/backend.js';
+import type { Conv2dGeometry, FusedActivation, GemmArgs, Pool2dGeometry } from '../../src/backend/backend.js';
 import { randomArray, type FloatArrayConstructor } from './arrays.js';
 
 export interface GemmCase {
@@ -133,3 +133,44 @@ export function poolGeometry(c: PoolConfig): Pool2dGeometry {
   };
 }
 
+
+/**
+ * Weights `[n, k]` in [−1, 1) with about `sparsity` of them zero, and whole rows zero with probability
+ * `emptyRows`, as magnitude pruning leaves them.
+ */
+export function sparseWeights(n: number, k: number, sparsity: number, rand: () => number, emptyRows = 0): Float32Array {
+  const w = new Float32Array(n * k);
+  for (let j = 0; j < n; j++) {
+    if (rand() < emptyRows) continue;
+    for (let p = 0; p < k; p++) if (rand() >= sparsity) w[j * k + p] = rand() * 2 - 1;
+  }
+  return w;
+}
+
+/** A sparse product's shape and options, as the sparse kernel tests run them. */
+export interface SparseCase {
+  m: number;
+  n: number;
+  k: number;
+  sparsity: number;
+  bias: boolean;
+  activation: FusedActivation;
+}
+
+/** Operands of a sparse case: A with a random offset and padded rows, out likewise (its gaps random). */
+export function makeSparseOperands(c: SparseCase, rand: () => number): {
+  w: Float32Array; a: Float32Array; aOffset: number; lda: number; bias: Float32Array | null; out: Float32Array; outOffset: number; ldo: number;
+} {
+  const pad = (): number => Math.floor(rand() * 4);
+  const aOffset = pad(), lda = c.k + pad(), outOffset = pad(), ldo = c.n + pad();
+  return {
+    w: sparseWeights(c.n, c.k, c.sparsity, rand, c.sparsity > 0 ? 0.1 : 0),
+    a: randomArray(Float32Array, aOffset + c.m * lda, rand) as Float32Array,
+    aOffset,
+    lda,
+    bias: c.bias ? (randomArray(Float32Array, c.n, rand) as Float32Array) : null,
+    out: randomArray(Float32Array, outOffset + c.m * ldo + 2, rand) as Float32Array,
+    outOffset,
+    ldo,
+  };
+}

@@ -6,6 +6,7 @@ import { gemm, gemmPacked, packB } from './gemm.js';
 import { dequantize, packInt8, qavgPool2d, qconv2d, qconv2dMaxPool, qgemm, qmaxPool2d, quantize } from './int8.js';
 import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool2d.js';
 import { reduce } from './reduce.js';
+import { packSparse, sparseGemm } from './sparse.js';
 
 /** The plain TypeScript backend: runs everywhere, and is the oracle every other backend is tested against. */
 export const jsBackend: Backend = {
@@ -36,4 +37,6 @@ export const jsBackend: Backend = {
   qavgPool2d,
   quantize,
   dequantize,
+  packSparse,
+  sparseGemm,
 };

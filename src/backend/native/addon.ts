@@ -37,6 +37,9 @@ export type NativeGemmArgs = [
   activation: FusedActivation,
 ];
 
+/** Weights packed by the addon's packSparse: an opaque handle to memory the addon owns. */
+export type NativeSparseMatrix = object & { readonly __nativeSparseMatrix: unique symbol };
+
 /** The addon's exports. Geometries are Int32Arrays in the field order of validate.ts. */
 export interface NativeAddon {
   info(): NativeInfo;
@@ -202,6 +205,24 @@ export interface NativeAddon {
    * false runs them on the vpmaddwd fallback that AVX-512 CPUs without VNNI use, to test or compare it.
    */
   setVnni(allowed: boolean): void;
+  /**
+   * Packs float32 weights `w[n, k]` (row-major, n · k < 2³¹) into compressed sparse rows, keeping every value
+   * that is not ±0, in memory the addon owns and frees with the handle.
+   */
+  packSparse(w: Float32Array, n: number, k: number): { matrix: NativeSparseMatrix; nonzeros: number };
+  /** Backend.sparseGemm with weights from packSparse; a missing bias is null. */
+  sparseGemm(
+    m: number,
+    a: Float32Array,
+    aOffset: number,
+    lda: number,
+    matrix: NativeSparseMatrix,
+    bias: Float32Array | null,
+    activation: FusedActivation,
+    out: Float32Array,
+    outOffset: number,
+    ldo: number,
+  ): void;
 }
 
 /**

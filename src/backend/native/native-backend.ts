@@ -1,8 +1,9 @@
 /**
  * The `native` backend: GEMM, convolution, pooling, the hot elementwise kernels and the Adam update in our
- * C++ addon for float32 data, and the integer kernels (int8.ts), on the memory of the typed arrays
- * themselves (no copies). Float64 data, mixed precisions, converting copies and the remaining elementwise
- * and reduction kernels run on the js backend's implementations, which remain Kiln's float64 path.
+ * C++ addon for float32 data, the integer kernels (int8.ts) and the sparse-weight ones (sparse.ts), on the
+ * memory of the typed arrays themselves (no copies). Float64 data, mixed precisions, converting copies and
+ * the remaining elementwise and reduction kernels run on the js backend's implementations, which remain
+ * Kiln's float64 path.
  */
 import { BackendError } from '../../errors.js';
 import type {
@@ -22,6 +23,7 @@ import * as jsPool from '../js/pool2d.js';
 import type { NativeAddon, NativeGemmArgs } from './addon.js';
 import { nativeElementwise } from './elementwise.js';
 import { nativeInt8, type NativeInt8Controls } from './int8.js';
+import { nativeSparse } from './sparse.js';
 import { checkDim, checkGemm, checkOperand, convGeometry, poolGeometry } from './validate.js';
 
 /**
@@ -252,5 +254,6 @@ export function createNativeBackend(addon: NativeAddon): NativeBackend {
       addon.setVnni(allowed);
     },
     ...nativeInt8(addon),
+    ...nativeSparse(addon),
   };
 }

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { formatMeasurements, formatTable, measureModel, type ModelMeasurement } from '../../compress/measure.js';
+import { formatMeasurements, formatSparseLayers, formatTable, measureModel, type ModelMeasurement } from '../../compress/measure.js';
 import { removeMaskedChannels } from '../../compress/prune/channel-masks.js';
 import { bake } from '../../compress/prune/masks.js';
 import { pruneMagnitude, pruneNM } from '../../compress/prune/prune.js';
@@ -156,7 +156,7 @@ function formatReport(
     const layerRows = after.map((w, i) => [w.name, `[${w.shape.join('×')}]`, `${(100 * (before[i]?.sparsity ?? 0)).toFixed(1)}%`, `${(100 * w.sparsity).toFixed(1)}%`]);
     sections.push(formatTable(['weight', 'shape', 'sparsity before', 'after'], layerRows), '');
   }
-  sections.push(formatMeasurements(rows), '', `saved ${out}`);
+  sections.push(formatMeasurements(rows), formatSparseLayers(rows.at(-1)!.sparseLayers), '', `saved ${out}`);
   return sections.join('\n');
 }
 

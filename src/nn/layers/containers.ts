@@ -7,6 +7,7 @@ import { ReLU } from './activations.js';
 import { Conv2d } from './conv2d.js';
 import { Linear } from './linear.js';
 import { MaxPool2d } from './pooling.js';
+import { SparseLinear } from './sparse-linear.js';
 
 /**
  * True when `layer` is a `type` running that class's own forward. Only such layers are fused: a forward
@@ -18,9 +19,9 @@ function isPlain<T extends Module>(layer: Module | undefined, type: abstract new
 
 /**
  * Runs its layers one after another; children are named by index (`0.weight`, `1.bias`, …). Runs of layers
- * that have a fused op run as one: a Conv2d or Linear followed by ReLU applies the ReLU as it writes its
- * output, and a Conv2d (with its ReLU) followed by MaxPool2d is pooled in the same op. Values and gradients
- * are those of the layers one by one, for fewer passes over memory.
+ * that have a fused op run as one: a Conv2d, Linear or SparseLinear followed by ReLU applies the ReLU as it
+ * writes its output, and a Conv2d (with its ReLU) followed by MaxPool2d is pooled in the same op. Values and
+ * gradients are those of the layers one by one, for fewer passes over memory.
  */
 export class Sequential extends Module {
   readonly layers: Module[];
@@ -35,7 +36,7 @@ export class Sequential extends Module {
     let out = x;
     for (let i = 0; i < layers.length; i++) {
       const layer = layers[i]!;
-      if (isPlain(layer, Conv2d) || isPlain(layer, Linear)) {
+      if (isPlain(layer, Conv2d) || isPlain(layer, Linear) || isPlain(layer, SparseLinear)) {
         const relu = isPlain(layers[i + 1], ReLU);
         const poolAt = relu ? i + 2 : i + 1;
         const pool = layers[poolAt];
