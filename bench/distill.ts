@@ -4,9 +4,13 @@
  * trains the teacher (the reference CNN), then the same small student twice with the same budget — on the
  * labels alone, and distilled from the teacher — and prints parameters and test accuracy side by side.
  *
- * usage: node --import tsx bench/distill.ts [--teacher-epochs 4 --epochs 6 --settings 4:0.5,2:0.5
- *        --lr 0.002 --width 16 --dense 32 --seed 1]   (--settings: temperature:alpha pairs, one student each)
+ * usage: node --import tsx bench/distill.ts [--teacher-epochs 4 --teacher-dropout 0 --epochs 6
+ *        --settings 4:0.5,2:0.5 --lr 0.002 --width 16 --dense 32 --seed 1 --teacher-file t.safetensors]
+ * --settings: temperature:alpha pairs, one student each. --teacher-dropout: dropout before the teacher's two
+ * linear layers. --teacher-file: the teacher's weights are read from this file when it exists, else trained
+ * and saved there, so several student runs can share one teacher.
  */
+import { existsSync } from 'node:fs';
 import {
   Adam,
   CosineAnnealingLR,
@@ -18,9 +22,12 @@ import {
   distill,
   fit,
   loadFashionMnist,
+  loadSafetensors,
   noGrad,
   presetSpec,
+  saveSafetensors,
   slice,
+  type LayerSpec,
   type ModelSpec,
   type SpecModel,
   type Tensor,
@@ -29,6 +36,8 @@ import { fashionMnistDir, numArg, parseArgs } from './common.js';
 
 const args = parseArgs();
 const teacherEpochs = numArg(args, 'teacher-epochs', 4);
+const teacherDropout = numArg(args, 'teacher-dropout', 0);
+const teacherFile = args['teacher-file'];
 const epochs = numArg(args, 'epochs', 6);
 const settings = (args['settings'] ?? '4:0.5').split(',').map((pair) => {
   const [temperature, alpha] = pair.split(':').map(Number);
@@ -80,11 +89,26 @@ const common = { train: trainSet, batchSize: 64, metrics: ['accuracy'], verbose:
 const seconds = (t0: number): string => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
 console.log(`distillation on ${dir} (${train.labels.shape[0]} train / ${test.labels.shape[0]} test images), ${backendChoice().reason}`);
 
+/** The reference CNN, with dropout before each linear layer when --teacher-dropout asks for it. */
+function teacherSpec(): ModelSpec {
+  const spec = presetSpec('cnn-small', { outputs: 10 });
+  if (teacherDropout === 0) return spec;
+  const layers = spec.layers.flatMap((layer): LayerSpec[] => (layer.type === 'linear' ? [{ type: 'dropout', p: teacherDropout }, layer] : [layer]));
+  return { ...spec, layers };
+}
+
 let t0 = performance.now();
-const teacher = buildModel(presetSpec('cnn-small', { outputs: 10 }), { seed });
-await fit(teacher, { ...common, ...recipe(teacher, teacherEpochs), loss: 'cross-entropy', epochs: teacherEpochs, seed });
+const teacher = buildModel(teacherSpec(), { seed });
+if (teacherFile !== undefined && existsSync(teacherFile)) {
+  teacher.loadStateDict((await loadSafetensors(teacherFile)).tensors);
+  console.log(`teacher: read from ${teacherFile}`);
+} else {
+  await fit(teacher, { ...common, ...recipe(teacher, teacherEpochs), loss: 'cross-entropy', epochs: teacherEpochs, seed });
+  console.log(`teacher: ${teacherEpochs} epochs in ${seconds(t0)}`);
+  if (teacherFile !== undefined) await saveSafetensors(teacherFile, { tensors: teacher.stateDict(), metadata: { epochs: String(teacherEpochs), dropout: String(teacherDropout) } });
+}
 const teacherAccuracy = accuracy(teacher);
-console.log(`teacher: ${teacherEpochs} epochs in ${seconds(t0)}, ${(100 * teacherAccuracy).toFixed(2)}%`);
+console.log(`teacher: ${(100 * teacherAccuracy).toFixed(2)}%`);
 
 t0 = performance.now();
 const alone = buildModel(studentSpec, { seed: seed + 1 });
