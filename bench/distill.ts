@@ -1,13 +1,16 @@
 /**
  * Knowledge distillation against training alone, on Fashion-MNIST (the full set from Debian's
  * dataset-fashion-mnist when installed, else the bundled subset; FMNIST_DIR chooses another folder):
- * trains the teacher (the reference CNN), then the same small student twice with the same budget — on the
- * labels alone, and distilled from the teacher — and prints parameters and test accuracy side by side.
+ * trains the teacher (by default the reference CNN), then the same smaller student twice with the same
+ * budget — on the labels alone, and distilled from the teacher — and prints parameters and test accuracy
+ * side by side. Teacher and student share the reference CNN's layout: conv(w), pool, conv(2w), pool, a
+ * hidden linear layer, the output layer.
  *
- * usage: node --import tsx bench/distill.ts [--teacher-epochs 4 --teacher-dropout 0 --epochs 6
+ * usage: node --import tsx bench/distill.ts [--teacher-epochs 4 --teacher-width 32 --teacher-dense 128
+ *        --teacher-dropout 0 --epochs 6
  *        --settings 4:0.5,2:0.5 --lr 0.002 --width 16 --dense 32 --seed 1 --teacher-file t.safetensors]
- * --settings: temperature:alpha pairs, one student each. --teacher-dropout: dropout before the teacher's two
- * linear layers. --teacher-file: the teacher's weights are read from this file when it exists, else trained
+ * --settings: temperature:alpha pairs, one student each. --width/--dense (student) and --teacher-width/--teacher-dense:
+ * w and the hidden layer's width. --teacher-dropout: dropout before the teacher's two linear layers. --teacher-file: the teacher's weights are read from this file when it exists, else trained
  * and saved there, so several student runs can share one teacher.
  */
 import { existsSync } from 'node:fs';
@@ -24,7 +27,6 @@ import {
   loadFashionMnist,
   loadSafetensors,
   noGrad,
-  presetSpec,
   saveSafetensors,
   slice,
   type LayerSpec,
@@ -36,6 +38,8 @@ import { fashionMnistDir, numArg, parseArgs } from './common.js';
 
 const args = parseArgs();
 const teacherEpochs = numArg(args, 'teacher-epochs', 4);
+const teacherWidth = numArg(args, 'teacher-width', 32);
+const teacherDense = numArg(args, 'teacher-dense', 128);
 const teacherDropout = numArg(args, 'teacher-dropout', 0);
 const teacherFile = args['teacher-file'];
 const epochs = numArg(args, 'epochs', 6);
@@ -54,15 +58,19 @@ const train = loadFashionMnist({ split: 'train', dir });
 const test = loadFashionMnist({ split: 'test', dir });
 const trainSet = new TensorDataset(train.images, train.labels);
 
-/** The student: the reference CNN's layout with `width` and 2·`width` filters and a `dense`-wide hidden layer. */
-const studentSpec: ModelSpec = {
-  input: [1, 28, 28],
-  layers: [
-    { type: 'conv2d', out: width, kernel: 3 }, { type: 'relu' }, { type: 'maxPool2d', kernel: 2 },
-    { type: 'conv2d', out: 2 * width, kernel: 3 }, { type: 'relu' }, { type: 'maxPool2d', kernel: 2 },
-    { type: 'flatten' }, { type: 'linear', out: dense }, { type: 'relu' }, { type: 'linear', out: 10 },
-  ],
-};
+/** The reference CNN's layout with `width` and 2·`width` filters, a `dense`-wide hidden layer and `dropout` before each linear layer. */
+function cnnSpec(width: number, dense: number, dropout = 0): ModelSpec {
+  const linear = (out: number): LayerSpec[] => (dropout > 0 ? [{ type: 'dropout', p: dropout }, { type: 'linear', out }] : [{ type: 'linear', out }]);
+  return {
+    input: [1, 28, 28],
+    layers: [
+      { type: 'conv2d', out: width, kernel: 3 }, { type: 'relu' }, { type: 'maxPool2d', kernel: 2 },
+      { type: 'conv2d', out: 2 * width, kernel: 3 }, { type: 'relu' }, { type: 'maxPool2d', kernel: 2 },
+      { type: 'flatten' }, ...linear(dense), { type: 'relu' }, ...linear(10),
+    ],
+  };
+}
+const studentSpec = cnnSpec(width, dense);
 
 function accuracy(model: SpecModel): number {
   model.eval();
@@ -89,23 +97,15 @@ const common = { train: trainSet, batchSize: 64, metrics: ['accuracy'], verbose:
 const seconds = (t0: number): string => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
 console.log(`distillation on ${dir} (${train.labels.shape[0]} train / ${test.labels.shape[0]} test images), ${backendChoice().reason}`);
 
-/** The reference CNN, with dropout before each linear layer when --teacher-dropout asks for it. */
-function teacherSpec(): ModelSpec {
-  const spec = presetSpec('cnn-small', { outputs: 10 });
-  if (teacherDropout === 0) return spec;
-  const layers = spec.layers.flatMap((layer): LayerSpec[] => (layer.type === 'linear' ? [{ type: 'dropout', p: teacherDropout }, layer] : [layer]));
-  return { ...spec, layers };
-}
-
 let t0 = performance.now();
-const teacher = buildModel(teacherSpec(), { seed });
+const teacher = buildModel(cnnSpec(teacherWidth, teacherDense, teacherDropout), { seed });
 if (teacherFile !== undefined && existsSync(teacherFile)) {
   teacher.loadStateDict((await loadSafetensors(teacherFile)).tensors);
   console.log(`teacher: read from ${teacherFile}`);
 } else {
   await fit(teacher, { ...common, ...recipe(teacher, teacherEpochs), loss: 'cross-entropy', epochs: teacherEpochs, seed });
   console.log(`teacher: ${teacherEpochs} epochs in ${seconds(t0)}`);
-  if (teacherFile !== undefined) await saveSafetensors(teacherFile, { tensors: teacher.stateDict(), metadata: { epochs: String(teacherEpochs), dropout: String(teacherDropout) } });
+  if (teacherFile !== undefined) await saveSafetensors(teacherFile, { tensors: teacher.stateDict(), metadata: { epochs: String(teacherEpochs), width: String(teacherWidth), dense: String(teacherDense), dropout: String(teacherDropout) } });
 }
 const teacherAccuracy = accuracy(teacher);
 console.log(`teacher: ${(100 * teacherAccuracy).toFixed(2)}%`);
@@ -117,7 +117,7 @@ const aloneAccuracy = accuracy(alone);
 console.log(`student alone: ${epochs} epochs in ${seconds(t0)}, ${(100 * aloneAccuracy).toFixed(2)}%`);
 
 const rows: [string, number, number][] = [
-  ['teacher (cnn-small)', teacher.parameterCount(), teacherAccuracy],
+  ['teacher', teacher.parameterCount(), teacherAccuracy],
   ['student alone', alone.parameterCount(), aloneAccuracy],
 ];
 for (const { temperature, alpha } of settings) {
