@@ -33,8 +33,9 @@ export function withSparseLinear(model: SpecModel): { runner: Sequential; sparse
   const sparseLayers: SparseLayerReport[] = [];
   const layers = model.layers.map((layer, i) => {
     if (!(layer instanceof Linear) || layer.weight.dtype !== 'float32' || (layer.bias !== null && layer.bias.dtype !== 'float32')) return layer;
+    // Counted before copying, so a dense model's layers are never copied.
+    if (SparseLinear.zeroShare(layer) < least) return layer;
     const sparse = new SparseLinear(layer);
-    if (sparse.sparsity < least) return layer;
     sparseLayers.push({
       layer: `layers[${i}]`,
       inFeatures: sparse.inFeatures,

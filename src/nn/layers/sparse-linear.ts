@@ -46,10 +46,15 @@ export class SparseLinear extends Module {
     this.outFeatures = source.outFeatures;
     this.weight = new Tensor((source.weight.contiguousData() as Float32Array).slice(), [...source.weight.shape]);
     this.bias = source.bias === null ? null : new Tensor((source.bias.contiguousData() as Float32Array).slice(), [this.outFeatures]);
-    const w = this.weight.data as Float32Array;
+    this.sparsity = SparseLinear.zeroShare(source);
+  }
+
+  /** Share of `layer`'s weights that are zero: what decides whether a SparseLinear copy of it pays. */
+  static zeroShare(layer: Linear): number {
+    const w = layer.weight.contiguousData();
     let zeros = 0;
     for (let i = 0; i < w.length; i++) if (w[i] === 0) zeros++;
-    this.sparsity = zeros / w.length;
+    return w.length === 0 ? 0 : zeros / w.length;
   }
 
   /** True when a batch of `rows` rows runs the sparse product. */
