@@ -2,6 +2,7 @@
  * Argument checks of the integer kernels, shared by every backend so that an error reads the same
  * whichever backend runs, and so that no backend reads or writes outside its arrays.
  */
+import { checkCount, checkMatrix, failKernel } from './kernel-args.js';
 import type { Backend, ChannelsLastShape, Conv2dGeometry, PackedInt8Matrix, Pool2dGeometry, QGemmArgs, Requantization } from './backend.js';
 
 /**
@@ -12,48 +13,33 @@ export const MAX_INT8_REDUCTION = 32_768;
 /** Biases must stay below this magnitude (see {@link MAX_INT8_REDUCTION}). */
 export const MAX_INT8_BIAS = 2 ** 30;
 
-function fail(kernel: string, problem: string): never {
-  throw new RangeError(`${kernel}: ${problem}`);
-}
-
-function checkCount(kernel: string, name: string, value: number, min = 0): void {
-  if (!Number.isInteger(value) || value < min) fail(kernel, `${name} must be an integer ≥ ${min}, got ${value}`);
-}
 
 /** Checks the shape of weights to pack. */
 export function checkPackInt8(w: Int8Array, n: number, k: number): void {
   checkCount('packInt8', 'n', n);
   checkCount('packInt8', 'k', k);
-  if (k > MAX_INT8_REDUCTION) fail('packInt8', `k = ${k} exceeds the longest reduction, ${MAX_INT8_REDUCTION}`);
-  if (w.length < n * k) fail('packInt8', `weights [${n}, ${k}] need ${n * k} values, got ${w.length}`);
+  if (k > MAX_INT8_REDUCTION) failKernel('packInt8', `k = ${k} exceeds the longest reduction, ${MAX_INT8_REDUCTION}`);
+  if (w.length < n * k) failKernel('packInt8', `weights [${n}, ${k}] need ${n * k} values, got ${w.length}`);
 }
 
 /** Checks a requantization against the number of output channels and the output array's type. */
 export function checkRequantization(kernel: string, r: Requantization, n: number, out: Uint8Array | Float32Array): void {
   if (r.bias.length < n || r.scale.length < n) {
-    fail(kernel, `bias and scale need ${n} values (one per output channel), got ${r.bias.length} and ${r.scale.length}`);
+    failKernel(kernel, `bias and scale need ${n} values (one per output channel), got ${r.bias.length} and ${r.scale.length}`);
   }
   for (let j = 0; j < n; j++) {
-    if (Math.abs(r.bias[j]!) >= MAX_INT8_BIAS) fail(kernel, `bias[${j}] = ${r.bias[j]} is not below 2^30 in magnitude`);
+    if (Math.abs(r.bias[j]!) >= MAX_INT8_BIAS) failKernel(kernel, `bias[${j}] = ${r.bias[j]} is not below 2^30 in magnitude`);
   }
   if (r.kind === 'uint8') {
-    if (!(out instanceof Uint8Array)) fail(kernel, 'a uint8 requantization writes a Uint8Array');
+    if (!(out instanceof Uint8Array)) failKernel(kernel, 'a uint8 requantization writes a Uint8Array');
     for (const [name, value] of [['zeroPoint', r.zeroPoint], ['min', r.min], ['max', r.max]] as const) {
-      if (!Number.isInteger(value) || value < 0 || value > 255) fail(kernel, `${name} must be an integer in [0, 255], got ${value}`);
+      if (!Number.isInteger(value) || value < 0 || value > 255) failKernel(kernel, `${name} must be an integer in [0, 255], got ${value}`);
     }
-    if (r.min > r.max) fail(kernel, `min ${r.min} exceeds max ${r.max}`);
+    if (r.min > r.max) failKernel(kernel, `min ${r.min} exceeds max ${r.max}`);
   } else {
-    if (!(out instanceof Float32Array)) fail(kernel, 'a float32 requantization writes a Float32Array');
-    if (r.offset !== null && r.offset.length < n) fail(kernel, `offset needs ${n} values, got ${r.offset.length}`);
+    if (!(out instanceof Float32Array)) failKernel(kernel, 'a float32 requantization writes a Float32Array');
+    if (r.offset !== null && r.offset.length < n) failKernel(kernel, `offset needs ${n} values, got ${r.offset.length}`);
   }
-}
-
-function checkMatrix(kernel: string, name: string, length: number, offset: number, ld: number, rows: number, cols: number): void {
-  checkCount(kernel, `${name} offset`, offset);
-  if (!Number.isInteger(ld) || ld < cols) fail(kernel, `leading dimension of ${name} is ${ld} but its rows have ${cols} columns`);
-  if (rows === 0 || cols === 0) return;
-  const end = offset + (rows - 1) * ld + cols;
-  if (end > length) fail(kernel, `${name} (${rows}×${cols}, offset ${offset}, ld ${ld}) needs ${end} elements, has ${length}`);
 }
 
 /** Checks every extent of an integer product. */
@@ -67,7 +53,7 @@ export function checkQGemm(args: QGemmArgs, backend: string): void {
 
 /** Checks that weights were packed by this backend. */
 export function checkPacked(kernel: string, w: PackedInt8Matrix, backend: string): void {
-  if (w.backend !== backend) fail(kernel, `the weights were packed by the ${w.backend} backend; pack them with ${backend}'s packInt8`);
+  if (w.backend !== backend) failKernel(kernel, `the weights were packed by the ${w.backend} backend; pack them with ${backend}'s packInt8`);
 }
 
 function checkGeometryFields(kernel: string, g: object): void {
@@ -80,21 +66,21 @@ function checkGeometryFields(kernel: string, g: object): void {
 function checkConvInput(kernel: string, g: Conv2dGeometry, x: Uint8Array, xZeroPoint: number, w: PackedInt8Matrix, backend: string): void {
   checkGeometryFields(kernel, g);
   checkPacked(kernel, w, backend);
-  if (g.groups !== 1) fail(kernel, `only groups = 1 is supported, got ${g.groups}`);
+  if (g.groups !== 1) failKernel(kernel, `only groups = 1 is supported, got ${g.groups}`);
   for (const name of ['strideH', 'strideW', 'dilationH', 'dilationW'] as const) checkCount(kernel, name, g[name], 1);
   if (w.n !== g.outChannels || w.k !== g.kernelH * g.kernelW * g.inChannels) {
-    fail(kernel, `weights packed as [${w.n}, ${w.k}] do not fit [${g.outChannels}, ${g.kernelH}·${g.kernelW}·${g.inChannels}]`);
+    failKernel(kernel, `weights packed as [${w.n}, ${w.k}] do not fit [${g.outChannels}, ${g.kernelH}·${g.kernelW}·${g.inChannels}]`);
   }
-  if (!Number.isInteger(xZeroPoint) || xZeroPoint < 0 || xZeroPoint > 255) fail(kernel, `xZeroPoint must be in [0, 255], got ${xZeroPoint}`);
+  if (!Number.isInteger(xZeroPoint) || xZeroPoint < 0 || xZeroPoint > 255) failKernel(kernel, `xZeroPoint must be in [0, 255], got ${xZeroPoint}`);
   const inputs = g.batch * g.inH * g.inW * g.inChannels;
-  if (x.length < inputs) fail(kernel, `x needs ${inputs} values, got ${x.length}`);
+  if (x.length < inputs) failKernel(kernel, `x needs ${inputs} values, got ${x.length}`);
 }
 
 /** Checks an integer convolution's geometry against its arrays (channels-last, groups = 1). */
 export function checkQConv2d(g: Conv2dGeometry, x: Uint8Array, xZeroPoint: number, w: PackedInt8Matrix, r: Requantization, out: Uint8Array | Float32Array, backend: string): void {
   checkConvInput('qconv2d', g, x, xZeroPoint, w, backend);
   const outputs = g.batch * g.outH * g.outW * g.outChannels;
-  if (out.length < outputs) fail('qconv2d', `out needs ${outputs} values, got ${out.length}`);
+  if (out.length < outputs) failKernel('qconv2d', `out needs ${outputs} values, got ${out.length}`);
   checkRequantization('qconv2d', r, g.outChannels, out);
 }
 
@@ -112,11 +98,11 @@ export function checkQConv2dMaxPool(g: Conv2dGeometry, pool: PoolWindow, x: Uint
   for (const name of ['kernelH', 'kernelW', 'strideH', 'strideW'] as const) checkCount(kernel, `pool ${name}`, pool[name], 1);
   for (const [axis, size, window, stride, got] of [['H', g.outH, pool.kernelH, pool.strideH, pool.outH], ['W', g.outW, pool.kernelW, pool.strideW, pool.outW]] as const) {
     const want = size < window ? 0 : Math.floor((size - window) / stride) + 1;
-    if (got !== want) fail(kernel, `pool out${axis} must be ${want}, the whole ${window}-wide windows ${stride} apart in ${size} conv outputs, got ${got}`);
+    if (got !== want) failKernel(kernel, `pool out${axis} must be ${want}, the whole ${window}-wide windows ${stride} apart in ${size} conv outputs, got ${got}`);
   }
-  if (r.kind !== 'uint8') fail(kernel, 'the requantization must be uint8 (max pooling works on u8 activations)');
+  if (r.kind !== 'uint8') failKernel(kernel, 'the requantization must be uint8 (max pooling works on u8 activations)');
   const outputs = g.batch * pool.outH * pool.outW * g.outChannels;
-  if (out.length < outputs) fail(kernel, `out needs ${outputs} values, got ${out.length}`);
+  if (out.length < outputs) failKernel(kernel, `out needs ${outputs} values, got ${out.length}`);
   checkRequantization(kernel, r, g.outChannels, out);
 }
 
@@ -127,11 +113,11 @@ export function checkQPool2d(kernel: string, g: Pool2dGeometry, x: Uint8Array, o
   checkCount(kernel, 'strideW', g.strideW, 1);
   checkCount(kernel, 'kernelH', g.kernelH, 1);
   checkCount(kernel, 'kernelW', g.kernelW, 1);
-  if (2 * g.padH > g.kernelH || 2 * g.padW > g.kernelW) fail(kernel, 'padding must be at most half the kernel, so every window holds an input element');
+  if (2 * g.padH > g.kernelH || 2 * g.padW > g.kernelW) failKernel(kernel, 'padding must be at most half the kernel, so every window holds an input element');
   const inputs = g.batch * g.inH * g.inW * g.channels;
   const outputs = g.batch * g.outH * g.outW * g.channels;
-  if (x.length < inputs) fail(kernel, `x needs ${inputs} values, got ${x.length}`);
-  if (out.length < outputs) fail(kernel, `out needs ${outputs} values, got ${out.length}`);
+  if (x.length < inputs) failKernel(kernel, `x needs ${inputs} values, got ${x.length}`);
+  if (out.length < outputs) failKernel(kernel, `out needs ${outputs} values, got ${out.length}`);
 }
 
 /** Checks a quantize or dequantize call. */
@@ -139,8 +125,8 @@ export function checkQuantize(kernel: string, shape: ChannelsLastShape, scale: n
   checkCount(kernel, 'batch', shape.batch);
   checkCount(kernel, 'channels', shape.channels);
   checkCount(kernel, 'plane', shape.plane);
-  if (!(scale > 0 && Number.isFinite(scale))) fail(kernel, `scale must be a positive finite number, got ${scale}`);
-  if (!Number.isInteger(zeroPoint) || zeroPoint < 0 || zeroPoint > 255) fail(kernel, `zeroPoint must be in [0, 255], got ${zeroPoint}`);
+  if (!(scale > 0 && Number.isFinite(scale))) failKernel(kernel, `scale must be a positive finite number, got ${scale}`);
+  if (!Number.isInteger(zeroPoint) || zeroPoint < 0 || zeroPoint > 255) failKernel(kernel, `zeroPoint must be in [0, 255], got ${zeroPoint}`);
   const size = shape.batch * shape.channels * shape.plane;
-  if (xLength < size || outLength < size) fail(kernel, `[${shape.batch}, ${shape.channels}, ${shape.plane}] needs ${size} values in and out, got ${xLength} and ${outLength}`);
+  if (xLength < size || outLength < size) failKernel(kernel, `[${shape.batch}, ${shape.channels}, ${shape.plane}] needs ${size} values in and out, got ${xLength} and ${outLength}`);
 }
