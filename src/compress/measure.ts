@@ -7,7 +7,9 @@ import type { TensorDataset } from '../data/tensor-dataset.js';
 import { Predictor } from '../infer/predictor.js';
 import type { SparseLayerReport } from '../infer/sparse-layers.js';
 import { decodeModelFile, encodeModelFile, type ModelFileContent } from '../io/model-file.js';
+import { Ensemble } from '../nn/layers/ensemble.js';
 import { QuantizedModel } from '../nn/quantized/quantized-model.js';
+import type { SpecModel } from '../nn/spec.js';
 import { slice } from '../ops/indexing.js';
 import { evaluate } from '../train/evaluate.js';
 import { sparsityReport } from './prune/sparsity.js';
@@ -61,6 +63,27 @@ export function measureModel(name: string, content: ModelFileContent, test: Tens
     latencyMs: latencies[Math.floor(latencies.length / 2)]!,
     throughput: (batch.shape[0]! * batchTimes.length) / (batchTimes.reduce((a, b) => a + b, 0) / 1000),
     sparseLayers: predictor.sparseLayers,
+  };
+}
+
+/**
+ * Measures an ensemble of float models (see `Ensemble`) as it would be served: each member saved, loaded back and
+ * timed through its own {@link Predictor}, the members one after another. Parameters, file bytes and time add
+ * up over the members; accuracy is the ensemble's, from the mean of the members' outputs.
+ */
+export function measureEnsemble(name: string, contents: readonly (ModelFileContent & { model: SpecModel })[], test: TensorDataset, options: MeasureOptions = {}): ModelMeasurement {
+  const members = contents.map((content, i) => measureModel(`${name} ${i}`, content, test, options));
+  const ensemble = new Ensemble(contents.map((content) => content.model));
+  const sum = (value: (m: ModelMeasurement) => number): number => members.reduce((total, m) => total + value(m), 0);
+  return {
+    name,
+    parameters: sum((m) => m.parameters),
+    sparsity: sparsityReport(ensemble).total.sparsity,
+    accuracy: contents[0]!.task === 'classification' ? evaluate(ensemble, test, { metrics: ['accuracy'] }).accuracy! : null,
+    fileBytes: sum((m) => m.fileBytes),
+    latencyMs: sum((m) => m.latencyMs),
+    throughput: 1 / sum((m) => 1 / m.throughput),
+    sparseLayers: members.flatMap((m) => m.sparseLayers),
   };
 }
 

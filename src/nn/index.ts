@@ -12,6 +12,7 @@ export { BatchNorm1d, BatchNorm2d, LayerNorm, type BatchNormOptions as BatchNorm
 export { Embedding } from './layers/embedding.js';
 export { ReLU, LeakyReLU, ELU, GELU, Sigmoid, Tanh, Softplus, Softmax, LogSoftmax } from './layers/activations.js';
 export { Sequential, Residual } from './layers/containers.js';
+export { Ensemble } from './layers/ensemble.js';
 export { buildModel, SpecModel, LAYER_TYPES, type LayerSpec, type ModelSpec, type BuildOptions } from './spec.js';
 export { presetSpec, PRESETS, type PresetName, type PresetOptions } from './presets.js';
 export { summarize, formatSummary, type SummaryRow } from './summary.js';

@@ -111,6 +111,27 @@ describe('kiln distill', () => {
     const help = kiln(['distill', '--help']);
     assert.match(help.stdout, /\$ kiln distill --teacher fashion\.kiln --student/);
   });
+
+  test('several teachers form an ensemble; teachers that do not match are refused with the file named', async () => {
+    const second = join(dir, 'shoes-2.kiln');
+    const train = ['train', '--data', 'datasets/sneaker-vs-sandal', '--channels', '1', '--epochs', '1', '--batch-size', '16', '--seed', '2'];
+    assert.equal(kiln([...train, '--image-size', '28x28', '--out', second]).code, 0);
+    const out = join(dir, 'from-two.kiln');
+    const run = kiln(['distill', '--teacher', teacher, second, '--student', 'mlp', '--hidden', '16', ...data, '--epochs', '1', '--out', out]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /teacher ensemble \(2\): 448,004 parameters; student: 12,594 parameters \(35\.6× fewer\)/);
+    const [parameters, , accuracy] = row(run.stdout, 'teacher ensemble (2)');
+    assert.equal(parameters, '448,004');
+    assert.match(accuracy!, /^\d+\.\d\d%$/);
+    const { metadata } = await loadModelFile(out);
+    assert.deepEqual((metadata.provenance.distillation as { teacher: string[] }).teacher, [teacher, second]);
+
+    const smaller = join(dir, 'shoes-14.kiln');
+    assert.equal(kiln([...train, '--image-size', '14x14', '--max-train-samples', '32', '--out', smaller]).code, 0);
+    const refused = kiln(['distill', '--teacher', teacher, smaller, '--student', 'mlp', ...data, '--out', join(dir, 'never.kiln')]);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, new RegExp(`--teacher ${smaller}: its inputs \\[1,14,14\\] differ from ${teacher}'s \\[1,28,28\\]`));
+  });
 });
 
 describe('kiln quantize', () => {

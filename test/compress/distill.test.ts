@@ -3,6 +3,8 @@ import { describe, test } from 'node:test';
 import { distill } from '../../src/compress/distill/distill.js';
 import { distillationLoss } from '../../src/compress/distill/distillation-loss.js';
 import { ArgumentError } from '../../src/errors.js';
+import { Ensemble } from '../../src/nn/layers/ensemble.js';
+import type { Module } from '../../src/nn/module.js';
 import { buildModel } from '../../src/nn/spec.js';
 import { Adam } from '../../src/optim/adam.js';
 import { fromArray } from '../../src/tensor/creation.js';
@@ -88,6 +90,20 @@ describe('distill', () => {
     assert.ok(history.epochs.at(-1)!.logs.loss! < history.epochs[0]!.logs.loss!);
     assert.ok(evaluate(student, validation, { metrics: ['accuracy'] }).accuracy! > 0.9);
     assert.deepEqual(Object.keys(student.stateDict()), ['0.weight', '0.bias', '3.weight', '3.bias']);
+  });
+
+  test('an Ensemble teacher teaches the mean of its members: two copies of one teacher teach exactly what it does', async () => {
+    const teacher = await trainedTeacher();
+    const run = async (t: Module) => {
+      const student = smallMlp(8);
+      await distill({ teacher: t, student, alpha: 0.7, temperature: 3, train: data, optimizer: new Adam(student.parameters(), { lr: 0.01 }), epochs: 2, batchSize: 32, seed: 5, verbose: false });
+      return weightsOf(student);
+    };
+    const alone = await run(teacher);
+    assert.deepEqual(await run(new Ensemble([teacher, teacher])), alone);
+    const other = await trainedTeacher();
+    other.parameters().forEach((p) => p.data.fill(0));
+    assert.notDeepEqual(await run(new Ensemble([teacher, other])), alone);
   });
 
   test('the teacher and the student must differ', async () => {

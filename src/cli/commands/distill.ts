@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { distill } from '../../compress/distill/distill.js';
-import { formatMeasurements, measureModel } from '../../compress/measure.js';
+import { formatMeasurements, measureEnsemble, measureModel } from '../../compress/measure.js';
 import { ArgumentError } from '../../errors.js';
-import { loadFloatModelFile, saveModel } from '../../io/model-file.js';
+import { loadFloatModelFile, saveModel, type LoadedFloatModel } from '../../io/model-file.js';
+import { Ensemble } from '../../nn/layers/ensemble.js';
+import type { Module } from '../../nn/module.js';
 import { presetSpec } from '../../nn/presets.js';
 import { buildModel, type ModelSpec, type SpecModel } from '../../nn/spec.js';
 import { Adam } from '../../optim/adam.js';
@@ -13,7 +15,7 @@ import { contentOf, dataForModel } from './prune.js';
 
 /** Flags of `kiln distill`, as commander parses them. */
 interface DistillFlags {
-  teacher: string;
+  teacher: string[];
   student: string;
   hidden?: number[];
   data: string;
@@ -44,20 +46,43 @@ async function studentSpec(flags: DistillFlags, input: number[], outputs: number
   return { ...spec, input: spec.input ?? input } as ModelSpec;
 }
 
-/** Trains the student alone and distilled from the teacher, from the same initial weights, and returns the report. */
+/**
+ * Loads the teachers and checks that they can form an ensemble: the same inputs, outputs, task and labels
+ * as the first. Their data splits follow the first teacher's seed.
+ */
+async function loadTeachers(files: readonly string[]): Promise<LoadedFloatModel[]> {
+  const teachers: LoadedFloatModel[] = [];
+  for (const file of files) teachers.push(await loadFloatModelFile(file, 'distillation'));
+  const [first, ...others] = teachers;
+  others.forEach((other, i) => {
+    const file = files[i + 1]!;
+    const differs = (what: string, theirs: unknown, firsts: unknown): never => {
+      throw new ArgumentError(`--teacher ${file}: its ${what} ${JSON.stringify(theirs)} differ from ${files[0]}'s ${JSON.stringify(firsts)}; the teachers of an ensemble must share inputs, outputs and labels`);
+    };
+    if (other.model.spec.input.join() !== first!.model.spec.input.join()) differs('inputs', other.model.spec.input, first!.model.spec.input);
+    if (other.model.outputShape.join() !== first!.model.outputShape.join()) differs('outputs', other.model.outputShape, first!.model.outputShape);
+    if (other.metadata.task !== first!.metadata.task) differs('task', other.metadata.task, first!.metadata.task);
+    if (JSON.stringify(other.metadata.labels) !== JSON.stringify(first!.metadata.labels)) differs('labels', other.metadata.labels, first!.metadata.labels);
+  });
+  return teachers;
+}
+
+/** Trains the student alone and distilled from the teacher (or the ensemble of teachers), from the same initial weights, and returns the report. */
 async function runDistill(flags: DistillFlags): Promise<string> {
-  const loaded = await loadFloatModelFile(flags.teacher, 'distillation');
-  const teacher = loaded.model;
+  const teachers = await loadTeachers(flags.teacher);
+  const loaded = teachers[0]!;
+  const teacher: Module = teachers.length === 1 ? loaded.model : new Ensemble(teachers.map((t) => t.model));
   const data = await dataForModel(loaded, flags);
   process.stderr.write(`data: ${data.description}\n`);
-  const spec = await studentSpec(flags, teacher.spec.input, teacher.outputShape[0]!);
+  const spec = await studentSpec(flags, loaded.model.spec.input, loaded.model.outputShape[0]!);
   const build = (): SpecModel => buildModel(spec, { seed: data.seed });
-  const sizes = (s: SpecModel): string => `${s.parameterCount().toLocaleString('en-US')} parameters`;
+  const sizes = (m: Module): string => `${m.parameterCount().toLocaleString('en-US')} parameters`;
   const alone = build();
-  if (alone.outputShape.join() !== teacher.outputShape.join()) {
-    throw new ArgumentError(`--student: its outputs [${alone.outputShape.join(',')}] differ from the teacher's [${teacher.outputShape.join(',')}]`);
+  if (alone.outputShape.join() !== loaded.model.outputShape.join()) {
+    throw new ArgumentError(`--student: its outputs [${alone.outputShape.join(',')}] differ from the teacher's [${loaded.model.outputShape.join(',')}]`);
   }
-  process.stderr.write(`teacher: ${sizes(teacher)}; student: ${sizes(alone)} (${(teacher.parameterCount() / alone.parameterCount()).toFixed(1)}× fewer)\n`);
+  const teacherName = teachers.length === 1 ? 'teacher' : `teacher ensemble (${teachers.length})`;
+  process.stderr.write(`${teacherName}: ${sizes(teacher)}; student: ${sizes(alone)} (${(teacher.parameterCount() / alone.parameterCount()).toFixed(1)}× fewer)\n`);
   const common = {
     train: data.train, validation: data.validation ?? undefined, epochs: flags.epochs, batchSize: flags.batchSize,
     metrics: ['accuracy'], seed: data.seed,
@@ -69,9 +94,10 @@ async function runDistill(flags: DistillFlags): Promise<string> {
   await distill({ ...common, teacher, student, temperature: flags.temperature, alpha: flags.alpha, optimizer: new Adam(student.parameters(), { lr: flags.lr }) });
   student.eval();
   const timing = { timingMs: flags.timingMs };
-  const provenance = { epochs: flags.epochs, distillation: { teacher: flags.teacher, temperature: flags.temperature, alpha: flags.alpha, epochs: flags.epochs } };
+  const teacherFiles = flags.teacher.length === 1 ? flags.teacher[0]! : flags.teacher;
+  const provenance = { epochs: flags.epochs, distillation: { teacher: teacherFiles, temperature: flags.temperature, alpha: flags.alpha, epochs: flags.epochs } };
   const rows = [
-    measureModel('teacher', contentOf(loaded), data.test!, timing),
+    teachers.length === 1 ? measureModel(teacherName, contentOf(loaded), data.test!, timing) : measureEnsemble(teacherName, teachers.map((t) => contentOf(t)), data.test!, timing),
     measureModel('student alone', contentOf(loaded, alone), data.test!, timing),
     measureModel('student distilled', contentOf(loaded, student, provenance), data.test!, timing),
   ];
@@ -84,8 +110,8 @@ async function runDistill(flags: DistillFlags): Promise<string> {
 export function registerDistillCommand(program: Command): void {
   program
     .command('distill')
-    .description('train a small student model from a trained teacher (knowledge distillation) and compare it with the teacher and the student trained alone')
-    .requiredOption('--teacher <model>', 'the trained .kiln model to learn from')
+    .description('train a small student model from a trained teacher, or an ensemble of them (knowledge distillation), and compare it with the teacher and the student trained alone')
+    .requiredOption('--teacher <models...>', 'the trained .kiln model to learn from; several form an ensemble (the mean of their logits)')
     .requiredOption('--student <preset|spec.json>', "the student: 'cnn-small', 'mlp' (with --hidden), or a JSON model spec file")
     .option('--hidden <widths>', 'hidden widths of the mlp preset, e.g. 64', (v) => v.split(',').map((w) => num('--hidden')(w)))
     .option('--data <path>', 'the data the teacher was trained on (as for kiln train)', 'fashion-mnist')
@@ -104,7 +130,8 @@ export function registerDistillCommand(program: Command): void {
       'after',
       '\nExamples:\n' +
         '  $ kiln distill --teacher fashion.kiln --student small-cnn.json --data fashion-mnist --epochs 5 --out student.kiln\n' +
-        '  $ kiln distill --teacher fashion.kiln --student mlp --hidden 64 --temperature 4 --alpha 0.9 --out mlp.kiln',
+        '  $ kiln distill --teacher fashion.kiln --student mlp --hidden 64 --temperature 4 --alpha 0.9 --out mlp.kiln\n' +
+        '  $ kiln distill --teacher a.kiln b.kiln c.kiln --student cnn-small --temperature 4 --alpha 0.7 --out one.kiln',
     )
     .action(async (flags: DistillFlags) => {
       console.log(await runDistill(flags));

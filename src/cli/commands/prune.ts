@@ -58,7 +58,7 @@ export async function dataForModel(loaded: LoadedModel, flags: { data: string; t
 }
 
 /** The file content of `model` with the loaded file's task, labels and input. */
-export function contentOf(loaded: LoadedFloatModel, model: SpecModel = loaded.model, provenance: Record<string, unknown> = {}): ModelFileContent {
+export function contentOf(loaded: LoadedFloatModel, model: SpecModel = loaded.model, provenance: Record<string, unknown> = {}): ModelFileContent & { model: SpecModel } {
   const { task, labels, input, provenance: original } = loaded.metadata;
   return { model, task, labels, input, provenance: { seed: original.seed, dataHash: original.dataHash, epochs: original.epochs, ...provenance } };
 }
