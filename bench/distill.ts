@@ -1,32 +1,41 @@
 /**
  * Knowledge distillation against training alone, on Fashion-MNIST (the full set from Debian's
  * dataset-fashion-mnist when installed, else the bundled subset; FMNIST_DIR chooses another folder):
- * trains the teacher (by default the reference CNN), then the same smaller student twice with the same
- * budget — on the labels alone, and distilled from the teacher — and prints parameters and test accuracy
- * side by side. Teacher and student share the reference CNN's layout: conv(w), pool, conv(2w), pool, a
- * hidden linear layer, the output layer.
+ * trains the teacher (by default the reference CNN; with --teachers K an ensemble of K of them, each from
+ * its own seed), then the same smaller student twice with the same budget — on the labels alone, and
+ * distilled from the teacher — and prints parameters and test accuracy side by side. Teacher and student
+ * share the reference CNN's layout: conv(w), pool, conv(2w), pool, a hidden linear layer, the output layer.
  *
  * usage: node --import tsx bench/distill.ts [--teacher-epochs 4 --teacher-width 32 --teacher-dense 128
- *        --teacher-dropout 0 --epochs 6
- *        --settings 4:0.5,2:0.5 --lr 0.002 --width 16 --dense 32 --seed 1 --teacher-file t.safetensors]
- * --settings: temperature:alpha pairs, one student each. --width/--dense (student) and --teacher-width/--teacher-dense:
- * w and the hidden layer's width. --teacher-dropout: dropout before the teacher's two linear layers. --teacher-file: the teacher's weights are read from this file when it exists, else trained
- * and saved there, so several student runs can share one teacher.
+ *        --teacher-dropout 0 --teachers 1 --epochs 6 --settings 4:0.5,2:0.5 --lr 0.002 --width 16
+ *        --dense 32 --seed 1 --repeats 1 --teacher-file t.safetensors --augment]
+ * --settings: temperature:alpha pairs, one student each. --width/--dense (student) and
+ * --teacher-width/--teacher-dense: w and the hidden layer's width. --teacher-dropout: dropout before the
+ * teacher's two linear layers. --teacher-file: the teacher's weights are read from this file when it
+ * exists, else trained and saved there, so several student runs can share one teacher (ensemble member k
+ * > 0 uses t-k.safetensors). --augment: random 2-pixel shifts and horizontal flips for every model.
+ * --repeats N: N student seeds, each training the student alone and with every setting; the table gives
+ * the means and each seed's accuracy.
  */
 import { existsSync } from 'node:fs';
 import {
   Adam,
   CosineAnnealingLR,
   LRSchedulerCallback,
+  Ensemble,
+  type Module,
   TensorDataset,
   argmax,
   backendChoice,
   buildModel,
+  composeAugmentations,
   distill,
   fit,
   loadFashionMnist,
   loadSafetensors,
   noGrad,
+  randomCrop,
+  randomHorizontalFlip,
   saveSafetensors,
   slice,
   type LayerSpec,
@@ -42,6 +51,7 @@ const teacherWidth = numArg(args, 'teacher-width', 32);
 const teacherDense = numArg(args, 'teacher-dense', 128);
 const teacherDropout = numArg(args, 'teacher-dropout', 0);
 const teacherFile = args['teacher-file'];
+const teacherCount = numArg(args, 'teachers', 1);
 const epochs = numArg(args, 'epochs', 6);
 const settings = (args['settings'] ?? '4:0.5').split(',').map((pair) => {
   const [temperature, alpha] = pair.split(':').map(Number);
@@ -52,6 +62,9 @@ const lr = numArg(args, 'lr', 2e-3);
 const width = numArg(args, 'width', 16);
 const dense = numArg(args, 'dense', 32);
 const seed = numArg(args, 'seed', 1);
+const repeats = numArg(args, 'repeats', 1);
+// The same random shifts and flips for every model, teacher included: the teacher labels the very images the student sees.
+const augment = args['augment'] === 'true' ? composeAugmentations([randomCrop({ padding: 2 }), randomHorizontalFlip()]) : undefined;
 
 const { dir } = fashionMnistDir();
 const train = loadFashionMnist({ split: 'train', dir });
@@ -72,7 +85,7 @@ function cnnSpec(width: number, dense: number, dropout = 0): ModelSpec {
 }
 const studentSpec = cnnSpec(width, dense);
 
-function accuracy(model: SpecModel): number {
+function accuracy(model: Module): number {
   model.eval();
   const labels = test.labels.contiguousData();
   const n = labels.length;
@@ -93,42 +106,64 @@ function recipe(model: SpecModel, runEpochs: number) {
   return { optimizer, callbacks: [new LRSchedulerCallback(new CosineAnnealingLR(optimizer, { tMax: steps }), { interval: 'batch' })] };
 }
 
-const common = { train: trainSet, batchSize: 64, metrics: ['accuracy'], verbose: false };
+const common = { train: trainSet, batchSize: 64, metrics: ['accuracy'], verbose: false, augment };
 const seconds = (t0: number): string => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
 console.log(`distillation on ${dir} (${train.labels.shape[0]} train / ${test.labels.shape[0]} test images), ${backendChoice().reason}`);
 
-let t0 = performance.now();
-const teacher = buildModel(cnnSpec(teacherWidth, teacherDense, teacherDropout), { seed });
-if (teacherFile !== undefined && existsSync(teacherFile)) {
-  teacher.loadStateDict((await loadSafetensors(teacherFile)).tensors);
-  console.log(`teacher: read from ${teacherFile}`);
-} else {
-  await fit(teacher, { ...common, ...recipe(teacher, teacherEpochs), loss: 'cross-entropy', epochs: teacherEpochs, seed });
-  console.log(`teacher: ${teacherEpochs} epochs in ${seconds(t0)}`);
-  if (teacherFile !== undefined) await saveSafetensors(teacherFile, { tensors: teacher.stateDict(), metadata: { epochs: String(teacherEpochs), width: String(teacherWidth), dense: String(teacherDense), dropout: String(teacherDropout) } });
+const t0 = performance.now();
+const members: SpecModel[] = [];
+for (let k = 0; k < teacherCount; k++) {
+  const memberSeed = seed + 100 * k;
+  const member = buildModel(cnnSpec(teacherWidth, teacherDense, teacherDropout), { seed: memberSeed });
+  const file = teacherFile === undefined ? undefined : k === 0 ? teacherFile : teacherFile.replace(/(\.safetensors)?$/, `-${k}$1`);
+  if (file !== undefined && existsSync(file)) {
+    member.loadStateDict((await loadSafetensors(file)).tensors);
+    console.log(`teacher ${k}: read from ${file}`);
+  } else {
+    await fit(member, { ...common, ...recipe(member, teacherEpochs), loss: 'cross-entropy', epochs: teacherEpochs, seed: memberSeed });
+    console.log(`teacher ${k}: ${teacherEpochs} epochs in ${seconds(t0)}`);
+    if (file !== undefined) await saveSafetensors(file, { tensors: member.stateDict(), metadata: { epochs: String(teacherEpochs), width: String(teacherWidth), dense: String(teacherDense), dropout: String(teacherDropout) } });
+  }
+  if (teacherCount > 1) console.log(`teacher ${k}: ${(100 * accuracy(member)).toFixed(2)}%`);
+  members.push(member);
 }
+const teacher = teacherCount === 1 ? members[0]! : new Ensemble(members);
 const teacherAccuracy = accuracy(teacher);
 console.log(`teacher: ${(100 * teacherAccuracy).toFixed(2)}%`);
 
-t0 = performance.now();
-const alone = buildModel(studentSpec, { seed: seed + 1 });
-await fit(alone, { ...common, ...recipe(alone, epochs), loss: 'cross-entropy', epochs, seed: seed + 1 });
-const aloneAccuracy = accuracy(alone);
-console.log(`student alone: ${epochs} epochs in ${seconds(t0)}, ${(100 * aloneAccuracy).toFixed(2)}%`);
-
-const rows: [string, number, number][] = [
-  ['teacher', teacher.parameterCount(), teacherAccuracy],
-  ['student alone', alone.parameterCount(), aloneAccuracy],
-];
-for (const { temperature, alpha } of settings) {
-  t0 = performance.now();
-  const student = buildModel(studentSpec, { seed: seed + 1 });
-  await distill({ ...common, ...recipe(student, epochs), teacher, student, temperature, alpha, epochs, seed: seed + 1 });
-  const distilledAccuracy = accuracy(student);
-  console.log(`student distilled (T ${temperature}, alpha ${alpha}): ${epochs} epochs in ${seconds(t0)}, ${(100 * distilledAccuracy).toFixed(2)}%`);
-  rows.push([`distilled T ${temperature} α ${alpha}`, student.parameterCount(), distilledAccuracy]);
+/** Trains one student from `studentSeed`, alone (no setting) or distilled, and returns its test accuracy. */
+async function trainStudent(studentSeed: number, setting?: { temperature: number; alpha: number }): Promise<number> {
+  const started = performance.now();
+  const student = buildModel(studentSpec, { seed: studentSeed });
+  const run = { ...common, ...recipe(student, epochs), epochs, seed: studentSeed };
+  if (setting === undefined) await fit(student, { ...run, loss: 'cross-entropy' });
+  else await distill({ ...run, ...setting, teacher, student });
+  const acc = accuracy(student);
+  const what = setting === undefined ? 'alone' : `distilled (T ${setting.temperature}, alpha ${setting.alpha})`;
+  console.log(`student ${what}, seed ${studentSeed}: ${epochs} epochs in ${seconds(started)}, ${(100 * acc).toFixed(2)}%`);
+  return acc;
 }
-console.log();
-for (const [name, parameters, acc] of rows) {
-  console.log(`${name.padEnd(20)} ${parameters.toLocaleString('en-US').padStart(9)} parameters (${(teacher.parameterCount() / parameters).toFixed(1)}× fewer)  ${(100 * acc).toFixed(2)}%  (${(100 * (acc - teacherAccuracy)).toFixed(2)} vs teacher)`);
+
+// Each student seed trains every variant, so the comparison is paired: same initial weights, same batches.
+const studentSeeds = Array.from({ length: repeats }, (_, i) => seed + 1 + i);
+const variants: { name: string; setting?: { temperature: number; alpha: number } }[] = [
+  { name: 'student alone' },
+  ...settings.map((setting) => ({ name: `distilled T ${setting.temperature} α ${setting.alpha}`, setting })),
+];
+const results = variants.map(() => [] as number[]);
+for (const studentSeed of studentSeeds) {
+  for (const [i, variant] of variants.entries()) results[i]!.push(await trainStudent(studentSeed, variant.setting));
+}
+
+const percent = (x: number): string => `${(100 * x).toFixed(2)}%`;
+const studentParameters = buildModel(studentSpec).parameterCount();
+console.log(`\n${'model'.padEnd(22)} ${'parameters'.padStart(10)}  ${'fewer'.padStart(6)}  ${repeats > 1 ? `mean of ${repeats}`.padStart(10) : 'accuracy'.padStart(10)}  vs teacher  vs alone  ${repeats > 1 ? 'per seed' : ''}`);
+console.log(`${(teacherCount > 1 ? `teacher ensemble (${teacherCount})` : 'teacher').padEnd(22)} ${teacher.parameterCount().toLocaleString('en-US').padStart(10)}  ${'1.0×'.padStart(6)}  ${percent(teacherAccuracy).padStart(10)}`);
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+for (const [i, variant] of variants.entries()) {
+  const accuracies = results[i]!;
+  const vsTeacher = (100 * (mean(accuracies) - teacherAccuracy)).toFixed(2);
+  const vsAlone = i === 0 ? '' : (100 * (mean(accuracies) - mean(results[0]!))).toFixed(2);
+  const perSeed = repeats > 1 ? accuracies.map(percent).join(' ') : '';
+  console.log(`${variant.name.padEnd(22)} ${studentParameters.toLocaleString('en-US').padStart(10)}  ${`${(teacher.parameterCount() / studentParameters).toFixed(1)}×`.padStart(6)}  ${percent(mean(accuracies)).padStart(10)}  ${vsTeacher.padStart(10)}  ${vsAlone.padStart(8)}  ${perSeed}`);
 }
