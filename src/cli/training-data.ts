@@ -44,6 +44,8 @@ export interface PreparedData {
   train: TensorDataset;
   validation: TensorDataset | null;
   test: TensorDataset | null;
+  /** True when the test split was drawn from the data with the seed: a model trained with another seed has trained on some of it. */
+  testSplitBySeed: boolean;
   task: 'classification' | 'regression';
   labels: string[] | null;
   input: InputSpec;
@@ -103,6 +105,7 @@ async function prepareIdx(path: string, options: DataOptions): Promise<PreparedD
     train: trainSet,
     validation,
     test: test ? new TensorDataset(test.images, test.labels) : null,
+    testSplitBySeed: false,
     task: 'classification',
     labels,
     input: { kind: 'image', channels: 1, size: [h, w], fit: 'fill' },
@@ -134,6 +137,7 @@ async function prepareImageFolder(path: string, options: DataOptions): Promise<P
     train,
     validation,
     test,
+    testSplitBySeed: options.testData === undefined && test !== null,
     task: 'classification',
     labels: [...folder.classNames],
     input: { kind: 'image', channels, size, fit: 'cover' },
@@ -184,6 +188,7 @@ async function prepareTable(path: string, options: DataOptions): Promise<Prepare
     train,
     validation: validationRows ? dataset(trainTable.select(validationRows)) : null,
     test: testTable ? dataset(testTable) : null,
+    testSplitBySeed: options.testData === undefined && testTable !== null,
     task,
     labels: encoder ? [...encoder.classes] : null,
     input: { kind: 'tabular', pipeline: pipeline.toJSON() },

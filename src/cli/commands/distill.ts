@@ -47,24 +47,44 @@ async function studentSpec(flags: DistillFlags, input: number[], outputs: number
 }
 
 /**
- * Loads the teachers and checks that they can form an ensemble: the same inputs, outputs, task and labels
- * as the first. Their data splits follow the first teacher's seed.
+ * Loads the teachers and checks that they can form an ensemble: the same input shape and preprocessing,
+ * outputs, task and labels as the first, whose seed then chooses the data splits.
  */
 async function loadTeachers(files: readonly string[]): Promise<LoadedFloatModel[]> {
   const teachers: LoadedFloatModel[] = [];
   for (const file of files) teachers.push(await loadFloatModelFile(file, 'distillation'));
   const [first, ...others] = teachers;
   others.forEach((other, i) => {
-    const file = files[i + 1]!;
-    const differs = (what: string, theirs: unknown, firsts: unknown): never => {
-      throw new ArgumentError(`--teacher ${file}: its ${what} ${JSON.stringify(theirs)} differ from ${files[0]}'s ${JSON.stringify(firsts)}; the teachers of an ensemble must share inputs, outputs and labels`);
+    const same = (what: string, theirs: unknown, firsts: unknown): void => {
+      if (JSON.stringify(theirs) === JSON.stringify(firsts)) return;
+      throw new ArgumentError(
+        `--teacher ${files[i + 1]}: its ${what} ${JSON.stringify(theirs)} differs from ${files[0]}'s ${JSON.stringify(firsts)}; ` +
+          'the teachers of an ensemble must share their inputs (shape and preprocessing), outputs, task and labels',
+      );
     };
-    if (other.model.spec.input.join() !== first!.model.spec.input.join()) differs('inputs', other.model.spec.input, first!.model.spec.input);
-    if (other.model.outputShape.join() !== first!.model.outputShape.join()) differs('outputs', other.model.outputShape, first!.model.outputShape);
-    if (other.metadata.task !== first!.metadata.task) differs('task', other.metadata.task, first!.metadata.task);
-    if (JSON.stringify(other.metadata.labels) !== JSON.stringify(first!.metadata.labels)) differs('labels', other.metadata.labels, first!.metadata.labels);
+    same('input shape', other.model.spec.input, first!.model.spec.input);
+    same('input preprocessing', other.metadata.input, first!.metadata.input);
+    same('output shape', other.model.outputShape, first!.model.outputShape);
+    same('task', other.metadata.task, first!.metadata.task);
+    same('labels', other.metadata.labels, first!.metadata.labels);
   });
   return teachers;
+}
+
+/**
+ * Refuses teachers trained with different seeds when the test split is drawn with the seed: each would
+ * have trained on samples that the others are tested on.
+ */
+function checkTestSplit(teachers: readonly LoadedFloatModel[], files: readonly string[], data: { testSplitBySeed: boolean; seed: number }): void {
+  if (!data.testSplitBySeed) return;
+  teachers.forEach((teacher, i) => {
+    const seed = teacher.metadata.provenance.seed;
+    if (seed === data.seed) return;
+    throw new ArgumentError(
+      `--teacher ${files[i]}: trained with seed ${seed}, but the test split is drawn with seed ${data.seed}, so it has trained on test samples; ` +
+        'give held-out --test-data that no teacher trained on, or teachers trained with the same --seed',
+    );
+  });
 }
 
 /** Trains the student alone and distilled from the teacher (or the ensemble of teachers), from the same initial weights, and returns the report. */
@@ -73,6 +93,7 @@ async function runDistill(flags: DistillFlags): Promise<string> {
   const loaded = teachers[0]!;
   const teacher: Module = teachers.length === 1 ? loaded.model : new Ensemble(teachers.map((t) => t.model));
   const data = await dataForModel(loaded, flags);
+  checkTestSplit(teachers, flags.teacher, data);
   process.stderr.write(`data: ${data.description}\n`);
   const spec = await studentSpec(flags, loaded.model.spec.input, loaded.model.outputShape[0]!);
   const build = (): SpecModel => buildModel(spec, { seed: data.seed });
@@ -122,7 +143,7 @@ export function registerDistillCommand(program: Command): void {
     .option('--epochs <n>', 'epochs for each student', num('--epochs'), 5)
     .option('--batch-size <n>', 'samples per batch', num('--batch-size'), 64)
     .option('--lr <rate>', 'learning rate (Adam)', num('--lr'), 0.001)
-    .option('--seed <n>', "seed of the data splits, the student's initial weights and training (default: the teacher's training seed)", num('--seed'))
+    .option('--seed <n>', "seed of the data splits, the student's initial weights and training (default: the (first) teacher's training seed)", num('--seed'))
     .option('--max-train-samples <n>', 'train on at most n samples (quick runs)', num('--max-train-samples'))
     .option('--timing-ms <ms>', 'time spent measuring each of latency and throughput', num('--timing-ms'), 500)
     .requiredOption('--out <file>', 'where to save the distilled student')
