@@ -17,4 +17,4 @@ export {
 export { sparsityReport, type WeightSparsity } from './prune/sparsity.js';
 export { distillationLoss, type DistillationLossOptions } from './distill/distillation-loss.js';
 export { distill, type DistillOptions } from './distill/distill.js';
-export { measureModel, formatMeasurements, formatSparseLayers, type ModelMeasurement, type MeasureOptions } from './measure.js';
+export { measureModel, measureEnsemble, formatMeasurements, formatSparseLayers, type ModelMeasurement, type MeasureOptions } from './measure.js';

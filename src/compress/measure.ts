@@ -46,45 +46,52 @@ export interface MeasureOptions {
  * latency and the batch-256 throughput on its first samples.
  */
 export function measureModel(name: string, content: ModelFileContent, test: TensorDataset, options: MeasureOptions = {}): ModelMeasurement {
+  const { predictor, measurement } = measureFile(name, content, test, options);
+  const accuracy = content.task === 'classification' ? evaluate(predictor.model, test, { metrics: ['accuracy'] }).accuracy! : null;
+  return { ...measurement, accuracy };
+}
+
+/**
+ * Measures an ensemble of float models (see `Ensemble`): each member is saved, loaded back and timed
+ * through its own {@link Predictor}, and the members run one after another. Parameters, file bytes and
+ * time add up over the members; accuracy is that of the mean of the loaded members' outputs.
+ */
+export function measureEnsemble(name: string, contents: readonly (ModelFileContent & { model: SpecModel })[], test: TensorDataset, options: MeasureOptions = {}): ModelMeasurement {
+  const members = contents.map((content) => measureFile(name, content, test, options));
+  // The loaded members (with any sparse-kernel layers) give the accuracy; the saved ones the weights' zeros.
+  const loaded = new Ensemble(members.map(({ predictor }) => predictor.model as SpecModel));
+  const sum = (value: (m: Omit<ModelMeasurement, 'accuracy'>) => number): number => members.reduce((total, { measurement }) => total + value(measurement), 0);
+  return {
+    name,
+    parameters: sum((m) => m.parameters),
+    sparsity: sparsityReport(new Ensemble(contents.map((content) => content.model))).total.sparsity,
+    accuracy: contents[0]!.task === 'classification' ? evaluate(loaded, test, { metrics: ['accuracy'] }).accuracy! : null,
+    fileBytes: sum((m) => m.fileBytes),
+    latencyMs: sum((m) => m.latencyMs),
+    throughput: 1 / sum((m) => 1 / m.throughput),
+    sparseLayers: members.flatMap(({ measurement }) => measurement.sparseLayers),
+  };
+}
+
+/** Everything {@link measureModel} reports but accuracy, and the Predictor that ran the model. */
+function measureFile(name: string, content: ModelFileContent, test: TensorDataset, options: MeasureOptions): { predictor: Predictor; measurement: Omit<ModelMeasurement, 'accuracy'> } {
   const timingMs = options.timingMs ?? 500;
   const bytes = Buffer.concat(encodeModelFile({ ...content, sparse: options.sparse }));
   const predictor = new Predictor(decodeModelFile(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), name));
-  const accuracy = content.task === 'classification' ? evaluate(predictor.model, test, { metrics: ['accuracy'] }).accuracy! : null;
   const one = slice(test.inputs, [[0, 1]]);
   const batch = slice(test.inputs, [[0, Math.min(256, test.length)]]);
   const latencies = timeRuns(() => predictor.predictTensor(one), timingMs, 5).sort((a, b) => a - b);
   const batchTimes = timeRuns(() => predictor.predictTensor(batch), timingMs, 3);
-  return {
+  const measurement = {
     name,
     parameters: content.model.parameterCount(),
     sparsity: content.model instanceof QuantizedModel ? content.model.weightSparsity() : sparsityReport(content.model).total.sparsity,
-    accuracy,
     fileBytes: bytes.byteLength,
     latencyMs: latencies[Math.floor(latencies.length / 2)]!,
     throughput: (batch.shape[0]! * batchTimes.length) / (batchTimes.reduce((a, b) => a + b, 0) / 1000),
     sparseLayers: predictor.sparseLayers,
   };
-}
-
-/**
- * Measures an ensemble of float models (see `Ensemble`) as it would be served: each member saved, loaded back and
- * timed through its own {@link Predictor}, the members one after another. Parameters, file bytes and time add
- * up over the members; accuracy is the ensemble's, from the mean of the members' outputs.
- */
-export function measureEnsemble(name: string, contents: readonly (ModelFileContent & { model: SpecModel })[], test: TensorDataset, options: MeasureOptions = {}): ModelMeasurement {
-  const members = contents.map((content, i) => measureModel(`${name} ${i}`, content, test, options));
-  const ensemble = new Ensemble(contents.map((content) => content.model));
-  const sum = (value: (m: ModelMeasurement) => number): number => members.reduce((total, m) => total + value(m), 0);
-  return {
-    name,
-    parameters: sum((m) => m.parameters),
-    sparsity: sparsityReport(ensemble).total.sparsity,
-    accuracy: contents[0]!.task === 'classification' ? evaluate(ensemble, test, { metrics: ['accuracy'] }).accuracy! : null,
-    fileBytes: sum((m) => m.fileBytes),
-    latencyMs: sum((m) => m.latencyMs),
-    throughput: 1 / sum((m) => 1 / m.throughput),
-    sparseLayers: members.flatMap((m) => m.sparseLayers),
-  };
+  return { predictor, measurement };
 }
 
 /**
