@@ -2,8 +2,9 @@
  * Knowledge distillation against training alone, on Fashion-MNIST (the full set from Debian's
  * dataset-fashion-mnist when installed, else the bundled subset; FMNIST_DIR chooses another folder):
  * trains the teacher (by default the reference CNN; with --teachers K an ensemble of K of them, each from
- * its own seed), then the same smaller student twice with the same budget — on the labels alone, and
- * distilled from the teacher — and prints parameters and test accuracy side by side. Teacher and student
+ * its own seed), then a smaller student with the same budget on the labels alone and distilled from the
+ * teacher with each setting, from the same initial weights, and prints parameters and test accuracy side by
+ * side. Teacher and student
  * share the reference CNN's layout: conv(w), pool, conv(2w), pool, a hidden linear layer, the output layer.
  *
  * usage: node --import tsx bench/distill.ts [--teacher-epochs 4 --teacher-width 32 --teacher-dense 128
@@ -46,12 +47,18 @@ import {
 import { fashionMnistDir, numArg, parseArgs } from './common.js';
 
 const args = parseArgs();
+/** A whole-number argument of at least 1, or `fallback`. */
+function countArg(name: string, fallback: number): number {
+  const value = numArg(args, name, fallback);
+  if (!Number.isInteger(value)) throw new Error(`--${name} must be a whole number, got ${value}`);
+  return value;
+}
 const teacherEpochs = numArg(args, 'teacher-epochs', 4);
 const teacherWidth = numArg(args, 'teacher-width', 32);
 const teacherDense = numArg(args, 'teacher-dense', 128);
 const teacherDropout = numArg(args, 'teacher-dropout', 0);
 const teacherFile = args['teacher-file'];
-const teacherCount = numArg(args, 'teachers', 1);
+const teacherCount = countArg('teachers', 1);
 const epochs = numArg(args, 'epochs', 6);
 const settings = (args['settings'] ?? '4:0.5').split(',').map((pair) => {
   const [temperature, alpha] = pair.split(':').map(Number);
@@ -62,8 +69,9 @@ const lr = numArg(args, 'lr', 2e-3);
 const width = numArg(args, 'width', 16);
 const dense = numArg(args, 'dense', 32);
 const seed = numArg(args, 'seed', 1);
-const repeats = numArg(args, 'repeats', 1);
+const repeats = countArg('repeats', 1);
 // The same random shifts and flips for every model, teacher included: the teacher labels the very images the student sees.
+if (args['augment'] !== undefined && args['augment'] !== 'true') throw new Error(`--augment takes no value, got '${args['augment']}'`);
 const augment = args['augment'] === 'true' ? composeAugmentations([randomCrop({ padding: 2 }), randomHorizontalFlip()]) : undefined;
 
 const { dir } = fashionMnistDir();
@@ -110,6 +118,9 @@ const common = { train: trainSet, batchSize: 64, metrics: ['accuracy'], verbose:
 const seconds = (t0: number): string => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
 console.log(`distillation on ${dir} (${train.labels.shape[0]} train / ${test.labels.shape[0]} test images), ${backendChoice().reason}`);
 
+const teacherRecipe: Record<string, string> = {
+  epochs: String(teacherEpochs), width: String(teacherWidth), dense: String(teacherDense), dropout: String(teacherDropout), augment: String(augment !== undefined),
+};
 const t0 = performance.now();
 const members: SpecModel[] = [];
 for (let k = 0; k < teacherCount; k++) {
@@ -117,12 +128,17 @@ for (let k = 0; k < teacherCount; k++) {
   const member = buildModel(cnnSpec(teacherWidth, teacherDense, teacherDropout), { seed: memberSeed });
   const file = teacherFile === undefined ? undefined : k === 0 ? teacherFile : teacherFile.replace(/(\.safetensors)?$/, `-${k}$1`);
   if (file !== undefined && existsSync(file)) {
-    member.loadStateDict((await loadSafetensors(file)).tensors);
+    const saved = await loadSafetensors(file);
+    // A teacher trained another way must not stand in silently for the one asked for.
+    for (const [key, value] of Object.entries(teacherRecipe)) {
+      if (saved.metadata[key] !== value) throw new Error(`${file}: a teacher trained with ${key} ${saved.metadata[key]}, not ${value}; delete it or give another --teacher-file`);
+    }
+    member.loadStateDict(saved.tensors);
     console.log(`teacher ${k}: read from ${file}`);
   } else {
     await fit(member, { ...common, ...recipe(member, teacherEpochs), loss: 'cross-entropy', epochs: teacherEpochs, seed: memberSeed });
     console.log(`teacher ${k}: ${teacherEpochs} epochs in ${seconds(t0)}`);
-    if (file !== undefined) await saveSafetensors(file, { tensors: member.stateDict(), metadata: { epochs: String(teacherEpochs), width: String(teacherWidth), dense: String(teacherDense), dropout: String(teacherDropout) } });
+    if (file !== undefined) await saveSafetensors(file, { tensors: member.stateDict(), metadata: teacherRecipe });
   }
   if (teacherCount > 1) console.log(`teacher ${k}: ${(100 * accuracy(member)).toFixed(2)}%`);
   members.push(member);
