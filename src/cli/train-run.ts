@@ -83,15 +83,16 @@ function scheduleCallback(config: TrainConfig, optimizer: Optimizer, batchesPerE
   }
 }
 
-function augmentation(config: TrainConfig): BatchTransform | undefined {
-  if (config.augment.length === 0) return undefined;
+/** The random image augmentations named (see `AUGMENTATIONS`), in order, as one batch transform; none for an empty list. */
+export function augmentation(names: readonly TrainConfig['augment'][number][]): BatchTransform | undefined {
+  if (names.length === 0) return undefined;
   const steps: Record<TrainConfig['augment'][number], BatchTransform> = {
     flip: randomHorizontalFlip(),
     crop: randomCrop({ padding: 2 }),
     affine: randomAffine({ degrees: 10, translate: 0.1 }),
     jitter: colorJitter({ brightness: 0.2, contrast: 0.2 }),
   };
-  return composeAugmentations(config.augment.map((name) => steps[name]));
+  return composeAugmentations(names.map((name) => steps[name]));
 }
 
 /** Runs training as configured and saves the model to `config.out`. */
@@ -130,7 +131,7 @@ export async function runTraining(config: TrainConfig, stream: ProgressStream = 
     epochs: config.epochs,
     batchSize: config.batchSize,
     metrics,
-    augment: augmentation(config),
+    augment: augmentation(config.augment),
     callbacks,
     seed: config.seed,
     resumeFrom: config.resume ? join(config.checkpointDir!, 'last.ckpt') : undefined,

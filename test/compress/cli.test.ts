@@ -118,7 +118,7 @@ describe('kiln distill', () => {
     const train = ['train', '--data', 'datasets/sneaker-vs-sandal', '--channels', '1', '--batch-size', '16'];
     assert.equal(kiln([...train, '--image-size', '28x28', '--epochs', '1', '--seed', '1', '--out', second]).code, 0);
     const out = join(dir, 'from-two.kiln');
-    const run = kiln(['distill', '--teacher', teacher, second, '--student', 'mlp', '--hidden', '16', ...data, '--epochs', '1', '--out', out]);
+    const run = kiln(['distill', '--teacher', teacher, second, '--student', 'mlp', '--hidden', '16', ...data, '--epochs', '1', '--augment', 'flip,crop', '--out', out]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /teacher ensemble \(2\): 448,004 parameters; student: 12,594 parameters \(35\.6× fewer\)/);
     const [parameters, , accuracy] = row(run.stdout, 'teacher ensemble (2)');
@@ -126,12 +126,14 @@ describe('kiln distill', () => {
     assert.match(accuracy!, /^\d+\.\d\d%$/);
     const { metadata } = await loadModelFile(out);
     assert.deepEqual((metadata.provenance.distillation as { teacher: string[] }).teacher, [teacher, second]);
+    assert.deepEqual((metadata.provenance.distillation as { augment: string[] }).augment, ['flip', 'crop']);
 
     const refused = (teachers: string[]): string => {
       const result = kiln(['distill', '--teacher', ...teachers, '--student', 'mlp', ...data, '--out', join(dir, 'never.kiln')]);
       assert.equal(result.code, 1);
       return result.stderr;
     };
+    assert.match(refused([teacher, '--augment', 'flip,spin']), /^kiln: ArgumentError: --augment: unknown augmentation 'spin'; known: flip, crop, affine, jitter$/m);
     const otherSeed = join(dir, 'shoes-seed-2.kiln');
     assert.equal(kiln([...train, '--image-size', '28x28', '--epochs', '1', '--seed', '2', '--max-train-samples', '32', '--out', otherSeed]).code, 0);
     assert.match(refused([teacher, otherSeed]), new RegExp(`--teacher ${otherSeed}: trained with seed 2, but the test split is drawn with seed 1, so it has trained on test samples; give held-out --test-data`));

@@ -7,7 +7,9 @@ import { Ensemble } from '../../src/nn/layers/ensemble.js';
 import type { Module } from '../../src/nn/module.js';
 import { buildModel } from '../../src/nn/spec.js';
 import { Adam } from '../../src/optim/adam.js';
+import { add } from '../../src/ops/arithmetic.js';
 import { fromArray } from '../../src/tensor/creation.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
 import { EarlyStopping } from '../../src/train/callbacks/early-stopping.js';
 import { evaluate } from '../../src/train/evaluate.js';
 import { fit } from '../../src/train/fit.js';
@@ -104,6 +106,26 @@ describe('distill', () => {
     const other = await trainedTeacher();
     other.parameters().forEach((p) => p.data.fill(0));
     assert.notDeepEqual(await run(new Ensemble([teacher, other])), alone);
+  });
+
+  test('with augmentation the teacher labels the very batch the student sees', async () => {
+    const teacher = await trainedTeacher();
+    const augmented: Tensor[] = [];
+    const seen: Tensor[] = [];
+    const forward = teacher.forward.bind(teacher);
+    teacher.forward = (x: Tensor) => {
+      seen.push(x);
+      return forward(x);
+    };
+    const student = smallMlp(8);
+    const augment = (batch: Tensor) => {
+      const shifted = add(batch, 0.25);
+      augmented.push(shifted);
+      return shifted;
+    };
+    await distill({ teacher, student, augment, train: data, optimizer: new Adam(student.parameters(), { lr: 0.01 }), epochs: 1, batchSize: 64, seed: 5, verbose: false });
+    assert.equal(augmented.length, 3);
+    assert.deepEqual(seen, augmented);
   });
 
   test('the teacher and the student must differ', async () => {

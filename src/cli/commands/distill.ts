@@ -11,6 +11,8 @@ import { buildModel, type ModelSpec, type SpecModel } from '../../nn/spec.js';
 import { Adam } from '../../optim/adam.js';
 import { fit } from '../../train/fit.js';
 import { numberOption } from '../number-option.js';
+import { AUGMENTATIONS } from '../train-config.js';
+import { augmentation } from '../train-run.js';
 import { contentOf, dataForModel } from './prune.js';
 
 /** Flags of `kiln distill`, as commander parses them. */
@@ -27,12 +29,22 @@ interface DistillFlags {
   batchSize: number;
   lr: number;
   seed?: number;
+  augment: (typeof AUGMENTATIONS)[number][];
   maxTrainSamples?: number;
   timingMs: number;
   out: string;
 }
 
 const num = numberOption;
+
+/** Parses --augment: known augmentation names, comma-separated. */
+function augmentations(value: string): (typeof AUGMENTATIONS)[number][] {
+  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
+  for (const name of names) {
+    if (!AUGMENTATIONS.includes(name as never)) throw new ArgumentError(`--augment: unknown augmentation '${name}'; known: ${AUGMENTATIONS.join(', ')}`);
+  }
+  return names as (typeof AUGMENTATIONS)[number][];
+}
 
 /** The student's spec: a preset for the teacher's input and outputs, or a JSON spec file (its input defaults to the teacher's). */
 async function studentSpec(flags: DistillFlags, input: number[], outputs: number): Promise<ModelSpec> {
@@ -106,7 +118,7 @@ async function runDistill(flags: DistillFlags): Promise<string> {
   process.stderr.write(`${teacherName}: ${sizes(teacher)}; student: ${sizes(alone)} (${(teacher.parameterCount() / alone.parameterCount()).toFixed(1)}× fewer)\n`);
   const common = {
     train: data.train, validation: data.validation ?? undefined, epochs: flags.epochs, batchSize: flags.batchSize,
-    metrics: ['accuracy'], seed: data.seed,
+    metrics: ['accuracy'], seed: data.seed, augment: augmentation(flags.augment),
   };
   process.stderr.write('training the student alone (cross-entropy)\n');
   await fit(alone, { ...common, loss: 'cross-entropy', optimizer: new Adam(alone.parameters(), { lr: flags.lr }) });
@@ -116,7 +128,7 @@ async function runDistill(flags: DistillFlags): Promise<string> {
   student.eval();
   const timing = { timingMs: flags.timingMs };
   const teacherFiles = flags.teacher.length === 1 ? flags.teacher[0]! : flags.teacher;
-  const provenance = { epochs: flags.epochs, distillation: { teacher: teacherFiles, temperature: flags.temperature, alpha: flags.alpha, epochs: flags.epochs } };
+  const provenance = { epochs: flags.epochs, distillation: { teacher: teacherFiles, temperature: flags.temperature, alpha: flags.alpha, epochs: flags.epochs, augment: flags.augment } };
   const rows = [
     teachers.length === 1 ? measureModel(teacherName, contentOf(loaded), data.test!, timing) : measureEnsemble(teacherName, teachers.map((t) => contentOf(t)), data.test!, timing),
     measureModel('student alone', contentOf(loaded, alone), data.test!, timing),
@@ -144,6 +156,7 @@ export function registerDistillCommand(program: Command): void {
     .option('--batch-size <n>', 'samples per batch', num('--batch-size'), 64)
     .option('--lr <rate>', 'learning rate (Adam)', num('--lr'), 0.001)
     .option('--seed <n>', "seed of the data splits, the student's initial weights and training (default: the (first) teacher's training seed)", num('--seed'))
+    .option('--augment <list>', `random image augmentations for both students (the teacher sees the same augmented images): ${AUGMENTATIONS.join(',')}`, augmentations, [])
     .option('--max-train-samples <n>', 'train on at most n samples (quick runs)', num('--max-train-samples'))
     .option('--timing-ms <ms>', 'time spent measuring each of latency and throughput', num('--timing-ms'), 500)
     .requiredOption('--out <file>', 'where to save the distilled student')
