@@ -90,6 +90,10 @@ describe('kiln prune', () => {
     assert.match(both.stderr, /--structured and --nm are different kinds of pruning/);
     const noSteps = kiln(['prune', teacher, ...data, '--schedule', 'iterative', '--finetune-epochs', '0', '--out', join(dir, 'x.kiln')]);
     assert.match(noSteps.stderr, /--schedule iterative prunes while fine-tuning; give --finetune-epochs ≥ 1/);
+    // The folder has no separate test set: another seed would draw a test split the model trained on.
+    const otherSeed = kiln(['prune', teacher, ...data, '--seed', '5', '--out', join(dir, 'x.kiln')]);
+    assert.equal(otherSeed.code, 1);
+    assert.match(otherSeed.stderr, /--seed 5: the model was trained with seed 1, and datasets\/sneaker-vs-sandal has no separate test set/);
     const help = kiln(['prune', '--help']);
     assert.match(help.stdout, /\$ kiln prune fashion\.kiln --structured --sparsity 0\.5/);
     assert.match(help.stdout, /--structured --sparsity 0\.5 --schedule iterative/);

@@ -51,6 +51,13 @@ export async function dataForModel(loaded: LoadedModel, flags: { data: string; t
     throw new DataError(`data: ${flags.data} gives samples of shape [${data.sampleShape.join(',')}] but the model takes [${loaded.model.spec.input.join(',')}]`);
   }
   if (data.test === null) throw new DataError(`data: ${flags.data} has no test split to measure accuracy on; give --test-data`);
+  const trainedSeed = loaded.metadata.provenance.seed;
+  if (data.testSplitBySeed && trainedSeed !== null && seed !== trainedSeed) {
+    throw new ArgumentError(
+      `--seed ${seed}: the model was trained with seed ${trainedSeed}, and ${flags.data} has no separate test set, so the test split is drawn with the seed ` +
+        'and another seed would test on samples the model trained on; drop --seed, or give held-out --test-data',
+    );
+  }
   if (flags.maxTrainSamples !== undefined && flags.maxTrainSamples < data.train.length) {
     data.train = data.train.subset(Int32Array.from({ length: flags.maxTrainSamples }, (_, i) => i));
   }
