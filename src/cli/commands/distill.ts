@@ -155,7 +155,7 @@ export function registerDistillCommand(program: Command): void {
     .option('--epochs <n>', 'epochs for each student', num('--epochs'), 5)
     .option('--batch-size <n>', 'samples per batch', num('--batch-size'), 64)
     .option('--lr <rate>', 'learning rate (Adam)', num('--lr'), 0.001)
-    .option('--seed <n>', "seed of the data splits, the student's initial weights and training (default: the (first) teacher's training seed)", num('--seed'))
+    .option('--seed <n>', "seed of the data splits, the student's initial weights and training (default: the (first) teacher's training seed, the only one allowed when the test split is drawn from --data)", num('--seed'))
     .option('--augment <list>', `random image augmentations for both students (the teacher sees the same augmented images): ${AUGMENTATIONS.join(',')}`, augmentations, [])
     .option('--max-train-samples <n>', 'train on at most n samples (quick runs)', num('--max-train-samples'))
     .option('--timing-ms <ms>', 'time spent measuring each of latency and throughput', num('--timing-ms'), 500)

@@ -189,7 +189,7 @@ export function registerPruneCommand(program: Command): void {
     .option('--finetune-epochs <n>', 'epochs of fine-tuning after (or while) pruning', num('--finetune-epochs'), 2)
     .option('--lr <rate>', 'fine-tuning learning rate (Adam)', num('--lr'), 0.001)
     .option('--batch-size <n>', 'fine-tuning batch size', num('--batch-size'), 64)
-    .option('--seed <n>', 'seed of the data splits and fine-tuning (default: the model\'s training seed)', num('--seed'))
+    .option('--seed <n>', 'seed of the data splits and fine-tuning (default: the model\'s training seed, the only one allowed when the test split is drawn from --data)', num('--seed'))
     .option('--max-train-samples <n>', 'fine-tune on at most n samples (quick runs)', num('--max-train-samples'))
     .option('--timing-ms <ms>', 'time spent measuring each of latency and throughput', num('--timing-ms'), 500)
     .requiredOption('--out <file>', 'where to save the pruned model')

@@ -96,7 +96,7 @@ export function registerQuantizeCommand(program: Command): void {
     .option('--lr <rate>', 'learning rate of quantization-aware training (Adam)', numberOption('--lr'), 1e-4)
     .option('--batch-size <n>', 'batch size of quantization-aware training', numberOption('--batch-size'), 64)
     .option('--max-train-samples <n>', 'train (and calibrate) on at most n samples (quick runs)', numberOption('--max-train-samples'))
-    .option('--seed <n>', "seed of the data splits (default: the model's training seed)", numberOption('--seed'))
+    .option('--seed <n>', "seed of the data splits (default: the model's training seed, the only one allowed when the test split is drawn from --data)", numberOption('--seed'))
     .option('--timing-ms <ms>', 'time spent measuring each of latency and throughput', numberOption('--timing-ms'), 500)
     .requiredOption('--out <file>', 'where to save the quantized model')
     .addHelpText(
