@@ -8,6 +8,13 @@ import type { ModelSpec } from '../nn/spec.js';
 export const OPTIMIZERS = ['adam', 'adamw', 'sgd', 'rmsprop', 'adagrad'] as const;
 export const SCHEDULES = ['none', 'step', 'cosine', 'onecycle', 'plateau'] as const;
 export const AUGMENTATIONS = ['flip', 'crop', 'affine', 'jitter'] as const;
+/** The name of one of the random image augmentations the CLI offers. */
+export type AugmentationName = (typeof AUGMENTATIONS)[number];
+
+/** True when `name` names one of {@link AUGMENTATIONS}. */
+export function isAugmentation(name: unknown): name is AugmentationName {
+  return AUGMENTATIONS.includes(name as AugmentationName);
+}
 
 /** Everything a training run needs; every field but `data` has a default. */
 export interface TrainConfig {
@@ -37,7 +44,7 @@ export interface TrainConfig {
   resume: boolean;
   imageSize?: [number, number];
   channels?: 1 | 3;
-  augment: (typeof AUGMENTATIONS)[number][];
+  augment: AugmentationName[];
   metrics: string[];
   /** A CSV or JSON-lines file to log every epoch to. */
   log?: string;
@@ -107,7 +114,7 @@ export function parseTrainConfig(raw: Record<string, unknown>): TrainConfig {
   }
   if (raw.augment !== undefined) {
     if (!Array.isArray(raw.augment)) fail('augment', `must be a list of ${AUGMENTATIONS.join(', ')}`);
-    for (const a of raw.augment) if (!AUGMENTATIONS.includes(a as never)) fail('augment', `has unknown augmentation ${JSON.stringify(a)}; known: ${AUGMENTATIONS.join(', ')}`);
+    for (const a of raw.augment) if (!isAugmentation(a)) fail('augment', `has unknown augmentation ${JSON.stringify(a)}; known: ${AUGMENTATIONS.join(', ')}`);
   }
   if (raw.metrics !== undefined && (!Array.isArray(raw.metrics) || !raw.metrics.every((m) => typeof m === 'string'))) fail('metrics', 'must be a list of metric names');
   if (raw.hidden !== undefined && (!Array.isArray(raw.hidden) || !raw.hidden.every((d) => Number.isInteger(d) && d > 0))) fail('hidden', `must be a list of positive widths, got ${JSON.stringify(raw.hidden)}`);

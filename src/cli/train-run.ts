@@ -29,7 +29,7 @@ import { ModelCheckpoint } from '../train/callbacks/model-checkpoint.js';
 import type { ProgressStream } from '../train/callbacks/progress.js';
 import { evaluate } from '../train/evaluate.js';
 import { fit } from '../train/fit.js';
-import type { TrainConfig } from './train-config.js';
+import type { AugmentationName, TrainConfig } from './train-config.js';
 import { prepareData, type PreparedData } from './training-data.js';
 
 /** What a run produced. */
@@ -84,9 +84,9 @@ function scheduleCallback(config: TrainConfig, optimizer: Optimizer, batchesPerE
 }
 
 /** The random image augmentations named (see `AUGMENTATIONS`), in order, as one batch transform; none for an empty list. */
-export function augmentation(names: readonly TrainConfig['augment'][number][]): BatchTransform | undefined {
+export function augmentation(names: readonly AugmentationName[]): BatchTransform | undefined {
   if (names.length === 0) return undefined;
-  const steps: Record<TrainConfig['augment'][number], BatchTransform> = {
+  const steps: Record<AugmentationName, BatchTransform> = {
     flip: randomHorizontalFlip(),
     crop: randomCrop({ padding: 2 }),
     affine: randomAffine({ degrees: 10, translate: 0.1 }),

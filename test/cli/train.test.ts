@@ -104,5 +104,6 @@ describe('bad configurations are one clear line', () => {
     assert.match(kiln(['train', '--data', 'test/fixtures/data/people.csv']).stderr, /name the column to predict with --target/);
     assert.match(kiln(['train', '--data', 'no/such/dir']).stderr, /no\/such\/dir does not exist/);
     assert.match(kiln(['train', '--data', 'fashion-mnist', '--epochs', 'many']).stderr, /--epochs: expected a number, got 'many'/);
+    assert.match(kiln(['train', '--data', 'fashion-mnist', '--augment', 'flip,spin']).stderr, /augment has unknown augmentation "spin"; known: flip, crop, affine, jitter/);
   });
 });

@@ -11,7 +11,7 @@ import { buildModel, type ModelSpec, type SpecModel } from '../../nn/spec.js';
 import { Adam } from '../../optim/adam.js';
 import { fit } from '../../train/fit.js';
 import { numberOption } from '../number-option.js';
-import { AUGMENTATIONS } from '../train-config.js';
+import { AUGMENTATIONS, isAugmentation, type AugmentationName } from '../train-config.js';
 import { augmentation } from '../train-run.js';
 import { contentOf, dataForModel } from './prune.js';
 
@@ -29,7 +29,7 @@ interface DistillFlags {
   batchSize: number;
   lr: number;
   seed?: number;
-  augment: (typeof AUGMENTATIONS)[number][];
+  augment: AugmentationName[];
   maxTrainSamples?: number;
   timingMs: number;
   out: string;
@@ -38,12 +38,11 @@ interface DistillFlags {
 const num = numberOption;
 
 /** Parses --augment: known augmentation names, comma-separated. */
-function augmentations(value: string): (typeof AUGMENTATIONS)[number][] {
-  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
-  for (const name of names) {
-    if (!AUGMENTATIONS.includes(name as never)) throw new ArgumentError(`--augment: unknown augmentation '${name}'; known: ${AUGMENTATIONS.join(', ')}`);
-  }
-  return names as (typeof AUGMENTATIONS)[number][];
+function augmentations(value: string): AugmentationName[] {
+  return value.split(',').map((name) => name.trim()).filter(Boolean).map((name) => {
+    if (!isAugmentation(name)) throw new ArgumentError(`--augment: unknown augmentation '${name}'; known: ${AUGMENTATIONS.join(', ')}`);
+    return name;
+  });
 }
 
 /** The student's spec: a preset for the teacher's input and outputs, or a JSON spec file (its input defaults to the teacher's). */
